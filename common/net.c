@@ -1,0 +1,162 @@
+/**
+ * @file net.c
+ * @brief Start-up, clean-up and address helpers: see net.h.
+ */
+#include "net.h"
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifdef _WIN32
+static char library_description[WSADESCRIPTION_LEN + WSASYS_STATUS_LEN + 64];
+#else
+#    include <poll.h>
+#    include <signal.h>
+#    include <time.h>
+#endif
+
+int net_startup(void)
+{
+#ifdef _WIN32
+    //! [wsastartup]
+    WSADATA wsaData;
+    /* Ask for Winsock 2.2, the version every Windows since 98 provides. */
+    int err = WSAStartup(MAKEWORD(2, 2), &wsaData);
+    if (err != 0) {
+        /* WSAStartup returns its error; WSAGetLastError() is not usable before it succeeds. */
+        report_error_code("WSAStartup", err);
+        return err;
+    }
+    /* WSAStartup succeeds with a lower version if that is the best the system has; the
+     * version we got is in wVersion, and it must be checked. */
+    if (LOBYTE(wsaData.wVersion) != 2 || HIBYTE(wsaData.wVersion) != 2) {
+        report_message("WSAStartup negotiated Winsock %d.%d; this program needs 2.2",
+                       LOBYTE(wsaData.wVersion), HIBYTE(wsaData.wVersion));
+        WSACleanup(); /* it did succeed, so it must be balanced */
+        return WSAVERNOTSUPPORTED;
+    }
+    //! [wsastartup]
+    snprintf(library_description, sizeof library_description, "Winsock %d.%d: %s (status: %s)",
+             LOBYTE(wsaData.wVersion), HIBYTE(wsaData.wVersion), wsaData.szDescription,
+             wsaData.szSystemStatus[0] != '\0' ? wsaData.szSystemStatus : "not given");
+#elif defined(NET_IGNORE_SIGPIPE)
+    /* No MSG_NOSIGNAL here: a send() to a reset connection would raise SIGPIPE and kill the
+     * process. Ignoring it makes such a send() fail with EPIPE, which the caller handles. */
+    signal(SIGPIPE, SIG_IGN);
+#endif
+    return 0;
+}
+
+void net_cleanup(void)
+{
+#ifdef _WIN32
+    //! [wsacleanup]
+    WSACleanup();
+    //! [wsacleanup]
+#endif
+}
+
+const char *net_library_description(void)
+{
+#ifdef _WIN32
+    return library_description;
+#else
+    return "POSIX sockets: part of the system, nothing to initialize";
+#endif
+}
+
+const char *net_format_address(const struct sockaddr *addr, size_t addrlen, char *buf,
+                               size_t size)
+{
+    char host[NET_ADDRESS_STRLEN];
+    char port[8];
+    int rc = getnameinfo(addr, (socklen_t)addrlen, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) {
+        snprintf(buf, size, "?(getnameinfo error %d)", rc);
+        return buf;
+    }
+    /* An IPv6 address contains colons, so it goes in brackets before the port (RFC 3986). */
+    if (addr->sa_family == AF_INET6)
+        snprintf(buf, size, "[%s]:%s", host, port);
+    else
+        snprintf(buf, size, "%s:%s", host, port);
+    return buf;
+}
+
+const char *net_family_name(int family)
+{
+    switch (family) {
+    case AF_INET:
+        return "AF_INET";
+    case AF_INET6:
+        return "AF_INET6";
+    case AF_UNSPEC:
+        return "AF_UNSPEC";
+    default:
+        return "unknown";
+    }
+}
+
+const char *net_socktype_name(int type)
+{
+    switch (type) {
+    case SOCK_STREAM:
+        return "SOCK_STREAM";
+    case SOCK_DGRAM:
+        return "SOCK_DGRAM";
+    default:
+        return "unknown";
+    }
+}
+
+const char *net_protocol_name(int protocol)
+{
+    switch (protocol) {
+    case IPPROTO_TCP:
+        return "IPPROTO_TCP";
+    case IPPROTO_UDP:
+        return "IPPROTO_UDP";
+    case 0:
+        return "0 (the type's default)";
+    default:
+        return "unknown";
+    }
+}
+
+int net_wait_readable(SOCKET s, int timeout_ms)
+{
+#ifdef _WIN32
+    fd_set readable;
+    struct timeval timeout;
+    FD_ZERO(&readable);
+    FD_SET(s, &readable);
+    timeout.tv_sec = timeout_ms / 1000;
+    timeout.tv_usec = (timeout_ms % 1000) * 1000;
+    /* The first argument is ignored by Winsock; it exists for compatibility. */
+    int rc = select(0, &readable, NULL, NULL, timeout_ms < 0 ? NULL : &timeout);
+    return rc == SOCKET_ERROR ? SOCKET_ERROR : rc > 0;
+#else
+    struct pollfd entry;
+    entry.fd = s;
+    entry.events = POLLIN;
+    entry.revents = 0;
+    int rc = poll(&entry, 1, timeout_ms < 0 ? -1 : timeout_ms);
+    if (rc < 0)
+        return errno == EINTR ? 0 : SOCKET_ERROR;
+    return rc > 0;
+#endif
+}
+
+void net_sleep_ms(int ms)
+{
+#ifdef _WIN32
+    Sleep((DWORD)ms);
+#else
+    struct timespec pause;
+    pause.tv_sec = ms / 1000;
+    pause.tv_nsec = (long)(ms % 1000) * 1000000L;
+    nanosleep(&pause, NULL);
+#endif
+}

@@ -1,0 +1,91 @@
+/**
+ * @file cli_tests.c
+ * @brief The command line every step shares: `--help`, and usage errors that name the bad
+ *        option or value and exit with code 2 before any socket call.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/** The program's name as its reports spell it: the file name without `.exe`. */
+static void program_name(char *name, size_t size)
+{
+    const char *path = harness_program();
+    const char *base = path;
+    for (const char *p = path; *p; p++) {
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    }
+    snprintf(name, size, "%s", base);
+    char *exe = strstr(name, ".exe");
+    if (exe != NULL)
+        *exe = '\0';
+}
+
+/** Runs the program with one or two arguments and checks the usage error it must report. */
+static void expect_usage_error(const char *arg1, const char *arg2, const char *message)
+{
+    char name[64], expected[256];
+    program_name(name, sizeof name);
+    snprintf(expected, sizeof expected, "%s: %s\n", name, message);
+    struct child *run = child_run(harness_program(), arg1, arg2, NULL);
+    ASSERT_EQ(child_exit_code(run), 2);
+    ASSERT_STR_EQ(child_stderr(run), expected);
+    ASSERT_STR_EQ(child_stdout(run), "");
+    child_free(run);
+}
+
+TEST(help_prints_usage_and_exits_0)
+{
+    char name[64], usage[80];
+    program_name(name, sizeof name);
+    snprintf(usage, sizeof usage, "Usage: %s", name);
+    struct child *run = child_run(harness_program(), "--help", NULL);
+    ASSERT_EQ(child_exit_code(run), 0);
+    ASSERT_STARTS_WITH(child_stdout(run), usage);
+    ASSERT_CONTAINS(child_stdout(run), "--help");
+    ASSERT_STR_EQ(child_stderr(run), "");
+    child_free(run);
+}
+
+TEST(unknown_option_is_a_usage_error)
+{
+    expect_usage_error("--frobnicate", NULL, "unknown option '--frobnicate' (see --help)");
+}
+
+TEST(stray_argument_is_a_usage_error)
+{
+    expect_usage_error("extra", NULL, "unexpected argument 'extra' (see --help)");
+}
+
+TEST(bad_port_values_are_usage_errors)
+{
+    static const char *const bad_ports[] = {"abc", "70000", "-1", "", "65536", "80x", "+80"};
+    for (size_t i = 0; i < sizeof bad_ports / sizeof bad_ports[0]; i++) {
+        char message[200];
+        snprintf(message, sizeof message,
+                 "invalid --port value '%s': expected a decimal number from 0 to 65535 "
+                 "(see --help)",
+                 bad_ports[i]);
+        expect_usage_error("--port", bad_ports[i], message);
+    }
+}
+
+TEST(missing_option_value_is_a_usage_error)
+{
+    expect_usage_error("--port", NULL, "option '--port' needs a value (see --help)");
+}
+
+TEST(empty_host_is_a_usage_error)
+{
+    expect_usage_error("--host=", NULL,
+                       "invalid --host value '': expected an address or a name (see --help)");
+}
+
+static const struct test_case tests[] = {
+    TEST_CASE(help_prints_usage_and_exits_0),   TEST_CASE(unknown_option_is_a_usage_error),
+    TEST_CASE(stray_argument_is_a_usage_error), TEST_CASE(bad_port_values_are_usage_errors),
+    TEST_CASE(missing_option_value_is_a_usage_error), TEST_CASE(empty_host_is_a_usage_error),
+};
+TEST_MAIN(tests)

@@ -1,0 +1,539 @@
+/**
+ * @file child.c
+ * @brief Step programs run as child processes with pipes: see harness.h.
+ *
+ * POSIX uses fork()/execvp() and poll(); Windows uses CreateProcess() and anonymous pipes,
+ * which cannot be waited on, so it polls them with PeekNamedPipe() in short slices.
+ */
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _WIN32
+typedef HANDLE pipe_end;
+#    define NO_PIPE NULL
+#else
+#    include <fcntl.h>
+#    include <poll.h>
+#    include <signal.h>
+#    include <sys/wait.h>
+typedef int pipe_end;
+#    define NO_PIPE (-1)
+#endif
+
+#define MAX_ARGS 64
+
+/** Everything read so far from one of the child's output pipes. */
+struct captured {
+    char *data;
+    size_t length;
+    size_t capacity;
+    pipe_end pipe; /**< NO_PIPE once the child closed it */
+};
+
+#ifdef _WIN32
+/* A Windows program's stdout and stderr are in text mode: every "\n" arrives as "\r\n".
+ * Tests compare text as the program meant it, so the carriage returns are dropped. */
+#    define DROP_CARRIAGE_RETURNS 1
+#else
+#    define DROP_CARRIAGE_RETURNS 0
+#endif
+
+struct child {
+#ifdef _WIN32
+    HANDLE process;
+    DWORD pid;
+#else
+    pid_t pid;
+#endif
+    pipe_end input;
+    struct captured out;
+    struct captured err;
+    size_t line_start; /**< where the next unread line of stdout begins */
+    char line[8192];
+    bool exited;
+    int exit_code;
+    char name[64];
+    struct child *next;
+};
+
+/** Every child not yet freed, so that a failing test can report and kill them. */
+static struct child *children;
+
+static void append(struct captured *c, const char *data, size_t length)
+{
+    if (c->length + length + 1 > c->capacity) {
+        size_t capacity = c->capacity ? c->capacity : 4096;
+        while (c->length + length + 1 > capacity)
+            capacity *= 2;
+        char *grown = realloc(c->data, capacity);
+        if (grown == NULL) {
+            fprintf(stderr, "harness: out of memory\n");
+            exit(1);
+        }
+        c->data = grown;
+        c->capacity = capacity;
+    }
+    for (size_t i = 0; i < length; i++) {
+        if (!(DROP_CARRIAGE_RETURNS && data[i] == '\r'))
+            c->data[c->length++] = data[i];
+    }
+    c->data[c->length] = '\0';
+}
+
+static void close_pipe(pipe_end *p)
+{
+    if (*p == NO_PIPE)
+        return;
+#ifdef _WIN32
+    CloseHandle(*p);
+#else
+    close(*p);
+#endif
+    *p = NO_PIPE;
+}
+
+#ifdef _WIN32
+/** Reads what one pipe has now; returns true if it read anything or saw the end. */
+static bool read_available(struct captured *c)
+{
+    DWORD available = 0;
+    if (c->pipe == NO_PIPE)
+        return false;
+    if (!PeekNamedPipe(c->pipe, NULL, 0, NULL, &available, NULL)) {
+        close_pipe(&c->pipe); /* ERROR_BROKEN_PIPE: the child closed its end */
+        return true;
+    }
+    if (available == 0)
+        return false;
+    char chunk[4096];
+    DWORD got = 0;
+    if (!ReadFile(c->pipe, chunk, available < sizeof chunk ? available : sizeof chunk, &got,
+                  NULL) ||
+        got == 0) {
+        close_pipe(&c->pipe);
+        return true;
+    }
+    append(c, chunk, got);
+    return true;
+}
+
+/** Waits up to @p timeout_ms for output from the child and captures it. */
+static void pump(struct child *c, int timeout_ms)
+{
+    long long deadline = harness_now_ms() + timeout_ms;
+    for (;;) {
+        bool progress = read_available(&c->out);
+        progress = read_available(&c->err) || progress;
+        if (progress || (c->out.pipe == NO_PIPE && c->err.pipe == NO_PIPE) ||
+            harness_now_ms() >= deadline)
+            return;
+        Sleep(2);
+    }
+}
+#else
+static void pump(struct child *c, int timeout_ms)
+{
+    struct pollfd fds[2];
+    struct captured *sources[2];
+    nfds_t count = 0;
+    if (c->out.pipe != NO_PIPE) {
+        fds[count].fd = c->out.pipe;
+        fds[count].events = POLLIN;
+        sources[count++] = &c->out;
+    }
+    if (c->err.pipe != NO_PIPE) {
+        fds[count].fd = c->err.pipe;
+        fds[count].events = POLLIN;
+        sources[count++] = &c->err;
+    }
+    if (count == 0)
+        return;
+    if (poll(fds, count, timeout_ms) <= 0)
+        return;
+    for (nfds_t i = 0; i < count; i++) {
+        if (fds[i].revents == 0)
+            continue;
+        char chunk[4096];
+        ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
+        if (got > 0)
+            append(sources[i], chunk, (size_t)got);
+        else if (got == 0 || (errno != EINTR && errno != EAGAIN))
+            close_pipe(&sources[i]->pipe);
+    }
+}
+#endif
+
+/** Checks without waiting whether the child has exited, and records its exit code. */
+static bool poll_exit(struct child *c)
+{
+    if (c->exited)
+        return true;
+#ifdef _WIN32
+    if (WaitForSingleObject(c->process, 0) != WAIT_OBJECT_0)
+        return false;
+    DWORD code = 0;
+    GetExitCodeProcess(c->process, &code);
+    c->exit_code = (int)code;
+#else
+    int status = 0;
+    if (waitpid(c->pid, &status, WNOHANG) != c->pid)
+        return false;
+    /* Like a shell: a death by signal N reads as 128 + N. */
+    c->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+#endif
+    c->exited = true;
+    return true;
+}
+
+static void kill_child(struct child *c)
+{
+    if (poll_exit(c))
+        return;
+#ifdef _WIN32
+    TerminateProcess(c->process, 137);
+    WaitForSingleObject(c->process, 5000);
+#else
+    kill(c->pid, SIGKILL);
+    int status = 0;
+    waitpid(c->pid, &status, 0);
+#endif
+    c->exited = true;
+    c->exit_code = 137;
+}
+
+#ifdef _WIN32
+/** Appends one argument to a command line, quoted as CommandLineToArgvW() expects. */
+static void append_quoted(char *cmd, size_t size, const char *arg)
+{
+    size_t n = strlen(cmd);
+    bool needs_quotes = *arg == '\0' || strpbrk(arg, " \t\"") != NULL;
+    if (n > 0 && n + 1 < size)
+        cmd[n++] = ' ';
+    if (!needs_quotes) {
+        snprintf(cmd + n, size - n, "%s", arg);
+        return;
+    }
+    if (n + 1 < size)
+        cmd[n++] = '"';
+    for (const char *p = arg; *p != '\0' && n + 4 < size; p++) {
+        size_t backslashes = 0;
+        while (*p == '\\') {
+            backslashes++;
+            p++;
+        }
+        /* Backslashes are literal unless they precede a quote. */
+        size_t copies = (*p == '"' || *p == '\0') ? backslashes * 2 : backslashes;
+        for (size_t i = 0; i < copies && n + 4 < size; i++)
+            cmd[n++] = '\\';
+        if (*p == '\0')
+            break;
+        if (*p == '"')
+            cmd[n++] = '\\';
+        cmd[n++] = *p;
+    }
+    cmd[n++] = '"';
+    cmd[n] = '\0';
+}
+
+/** Wine hands us POSIX paths from CMake; as a DOS path it needs the drive of the root. */
+static void windows_path(const char *program, char *path, size_t size)
+{
+    snprintf(path, size, "%s%s", program[0] == '/' ? "Z:" : "", program);
+}
+
+static struct child *spawn(struct child *c, const char *program, const char *const *args)
+{
+    SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+    HANDLE in_read, in_write, out_read, out_write, err_read, err_write;
+    if (!CreatePipe(&in_read, &in_write, &inherit, 0) ||
+        !CreatePipe(&out_read, &out_write, &inherit, 0) ||
+        !CreatePipe(&err_read, &err_write, &inherit, 0)) {
+        harness_fail(__FILE__, __LINE__, "CreatePipe failed: %lu", GetLastError());
+    }
+    /* Our ends stay here: a child that inherited them would keep the pipes open. */
+    SetHandleInformation(in_write, HANDLE_FLAG_INHERIT, 0);
+    SetHandleInformation(out_read, HANDLE_FLAG_INHERIT, 0);
+    SetHandleInformation(err_read, HANDLE_FLAG_INHERIT, 0);
+
+    char path[1024];
+    static char cmd[8192];
+    windows_path(program, path, sizeof path);
+    cmd[0] = '\0';
+    append_quoted(cmd, sizeof cmd, path);
+    for (size_t i = 0; args[i] != NULL; i++)
+        append_quoted(cmd, sizeof cmd, args[i]);
+
+    STARTUPINFOA startup;
+    PROCESS_INFORMATION info;
+    memset(&startup, 0, sizeof startup);
+    startup.cb = sizeof startup;
+    startup.dwFlags = STARTF_USESTDHANDLES;
+    startup.hStdInput = in_read;
+    startup.hStdOutput = out_write;
+    startup.hStdError = err_write;
+    /* A process group of its own, so that CTRL_BREAK_EVENT reaches the child alone. */
+    if (!CreateProcessA(path, cmd, NULL, NULL, TRUE, CREATE_NEW_PROCESS_GROUP, NULL, NULL,
+                        &startup, &info))
+        harness_fail(__FILE__, __LINE__, "CreateProcess(%s) failed: %lu", cmd, GetLastError());
+    CloseHandle(info.hThread);
+    CloseHandle(in_read);
+    CloseHandle(out_write);
+    CloseHandle(err_write);
+    c->process = info.hProcess;
+    c->pid = info.dwProcessId;
+    c->input = in_write;
+    c->out.pipe = out_read;
+    c->err.pipe = err_read;
+    return c;
+}
+#else
+static void make_pipe(int fds[2])
+{
+    if (pipe(fds) != 0)
+        harness_fail(__FILE__, __LINE__, "pipe failed: %s", strerror(errno));
+    /* Neither end may leak into a later child: it would hold the pipe open. */
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+}
+
+static struct child *spawn(struct child *c, const char *program, const char *const *args)
+{
+    const char *argv[MAX_ARGS + 16];
+    size_t n = 0;
+    /* HARNESS_WRAPPER puts a tool such as valgrind in front of the program. */
+    static char wrapper[512];
+    const char *env = getenv("HARNESS_WRAPPER");
+    if (env != NULL && *env != '\0') {
+        snprintf(wrapper, sizeof wrapper, "%s", env);
+        for (char *word = strtok(wrapper, " "); word != NULL && n < 15; word = strtok(NULL, " "))
+            argv[n++] = word;
+    }
+    argv[n++] = program;
+    for (size_t i = 0; args[i] != NULL && n < MAX_ARGS + 15; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+
+    int in[2], out[2], err[2];
+    make_pipe(in);
+    make_pipe(out);
+    make_pipe(err);
+    pid_t pid = fork();
+    if (pid < 0)
+        harness_fail(__FILE__, __LINE__, "fork failed: %s", strerror(errno));
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        signal(SIGPIPE, SIG_DFL); /* the harness ignores it; the program must not inherit that */
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    c->pid = pid;
+    c->input = in[1];
+    c->out.pipe = out[0];
+    c->err.pipe = err[0];
+    return c;
+}
+#endif
+
+struct child *child_start_argv(const char *program, const char *const *args)
+{
+    struct child *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        harness_fail(__FILE__, __LINE__, "out of memory");
+    c->input = NO_PIPE;
+    c->out.pipe = NO_PIPE;
+    c->err.pipe = NO_PIPE;
+    const char *base = program;
+    for (const char *p = program; *p; p++) {
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    }
+    snprintf(c->name, sizeof c->name, "%s", base);
+    append(&c->out, "", 0);
+    append(&c->err, "", 0);
+    spawn(c, program, args);
+    c->next = children;
+    children = c;
+    return c;
+}
+
+/** Collects the NULL-terminated arguments after @p program. */
+#define COLLECT_ARGS(args, last)                                                               \
+    do {                                                                                       \
+        va_list list;                                                                          \
+        size_t count = 0;                                                                      \
+        va_start(list, last);                                                                  \
+        for (const char *a = va_arg(list, const char *); a != NULL && count < MAX_ARGS;        \
+             a = va_arg(list, const char *))                                                   \
+            (args)[count++] = a;                                                               \
+        va_end(list);                                                                          \
+        (args)[count] = NULL;                                                                  \
+    } while (0)
+
+struct child *child_start(const char *program, ...)
+{
+    const char *args[MAX_ARGS + 1];
+    COLLECT_ARGS(args, program);
+    return child_start_argv(program, args);
+}
+
+struct child *child_run(const char *program, ...)
+{
+    const char *args[MAX_ARGS + 1];
+    COLLECT_ARGS(args, program);
+    struct child *c = child_start_argv(program, args);
+    child_close_stdin(c);
+    child_wait(c, HARNESS_DEADLINE_MS);
+    return c;
+}
+
+const char *child_read_line(struct child *c, int timeout_ms)
+{
+    long long deadline = harness_now_ms() + timeout_ms;
+    for (;;) {
+        const char *start = c->out.data + c->line_start;
+        const char *end = memchr(start, '\n', c->out.length - c->line_start);
+        if (end == NULL && c->out.pipe == NO_PIPE && c->line_start < c->out.length)
+            end = c->out.data + c->out.length; /* a last line without a line break */
+        if (end != NULL) {
+            size_t length = (size_t)(end - start);
+            if (length >= sizeof c->line)
+                length = sizeof c->line - 1;
+            memcpy(c->line, start, length);
+            /* Windows' text-mode stdout writes "\r\n". */
+            while (length > 0 && c->line[length - 1] == '\r')
+                length--;
+            c->line[length] = '\0';
+            c->line_start = (size_t)(end - c->out.data) + (end < c->out.data + c->out.length);
+            return c->line;
+        }
+        if (c->out.pipe == NO_PIPE)
+            return NULL;
+        long long left = deadline - harness_now_ms();
+        if (left <= 0)
+            harness_fail(__FILE__, __LINE__, "%s printed no line within %d ms", c->name,
+                         timeout_ms);
+        pump(c, (int)left);
+    }
+}
+
+const char *child_expect_line(struct child *c, const char *prefix, int timeout_ms)
+{
+    long long deadline = harness_now_ms() + timeout_ms;
+    for (;;) {
+        long long left = deadline - harness_now_ms();
+        const char *line = child_read_line(c, left > 0 ? (int)left : 0);
+        if (line == NULL)
+            harness_fail(__FILE__, __LINE__, "%s closed stdout before printing \"%s...\"",
+                         c->name, prefix);
+        if (strncmp(line, prefix, strlen(prefix)) == 0)
+            return line;
+    }
+}
+
+void child_write(struct child *c, const char *text)
+{
+    size_t length = strlen(text);
+#ifdef _WIN32
+    DWORD written = 0;
+    if (!WriteFile(c->input, text, (DWORD)length, &written, NULL) || written != length)
+        harness_fail(__FILE__, __LINE__, "writing to %s's stdin failed", c->name);
+#else
+    if (write(c->input, text, length) != (ssize_t)length)
+        harness_fail(__FILE__, __LINE__, "writing to %s's stdin failed", c->name);
+#endif
+}
+
+void child_close_stdin(struct child *c)
+{
+    close_pipe(&c->input);
+}
+
+int child_wait(struct child *c, int timeout_ms)
+{
+    long long deadline = harness_now_ms() + timeout_ms;
+    while (!poll_exit(c)) {
+        if (harness_now_ms() >= deadline)
+            harness_fail(__FILE__, __LINE__, "%s did not exit within %d ms", c->name,
+                         timeout_ms);
+        pump(c, 10);
+    }
+    /* Collect what it wrote last; the pipes close when the process is gone. */
+    long long drain_deadline = harness_now_ms() + 5000;
+    while ((c->out.pipe != NO_PIPE || c->err.pipe != NO_PIPE) &&
+           harness_now_ms() < drain_deadline)
+        pump(c, 50);
+    return c->exit_code;
+}
+
+int child_exit_code(const struct child *c)
+{
+    return c->exit_code;
+}
+
+void child_interrupt(struct child *c)
+{
+#ifdef _WIN32
+    if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, c->pid))
+        harness_fail(__FILE__, __LINE__, "GenerateConsoleCtrlEvent failed: %lu",
+                     GetLastError());
+#else
+    kill(c->pid, SIGINT);
+#endif
+}
+
+const char *child_stdout(struct child *c)
+{
+    pump(c, 0);
+    return c->out.data;
+}
+
+const char *child_stderr(struct child *c)
+{
+    pump(c, 0);
+    return c->err.data;
+}
+
+void child_free(struct child *c)
+{
+    if (c == NULL)
+        return;
+    kill_child(c);
+    for (struct child **p = &children; *p != NULL; p = &(*p)->next) {
+        if (*p == c) {
+            *p = c->next;
+            break;
+        }
+    }
+    close_pipe(&c->input);
+    close_pipe(&c->out.pipe);
+    close_pipe(&c->err.pipe);
+#ifdef _WIN32
+    CloseHandle(c->process);
+#endif
+    free(c->out.data);
+    free(c->err.data);
+    free(c);
+}
+
+void child_kill_all(bool dump)
+{
+    while (children != NULL) {
+        struct child *c = children;
+        if (dump) {
+            pump(c, 100);
+            fprintf(stderr, "---- %s stdout ----\n%s\n---- %s stderr ----\n%s\n----\n", c->name,
+                    c->out.data, c->name, c->err.data);
+        }
+        child_free(c);
+    }
+}

@@ -1,0 +1,307 @@
+/**
+ * @file client.c
+ * @brief The harness's TCP client and server helpers: see harness.h.
+ */
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef _WIN32
+#    include <fcntl.h>
+#    include <poll.h>
+#endif
+
+/** Keeps a socket out of the step programs the harness starts later: a child that inherited
+ *  it would keep the connection open after the test closes it. */
+static void do_not_inherit(SOCKET s)
+{
+#ifdef _WIN32
+    SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+#else
+    fcntl(s, F_SETFD, FD_CLOEXEC);
+#endif
+}
+
+/** Formats the socket error that just happened, for a failure message. */
+static const char *error_text(int code)
+{
+    static char text[300];
+    char message[200];
+    snprintf(text, sizeof text, "%s (%d): %s", net_error_name(code), code,
+             net_error_text(code, message, sizeof message));
+    return text;
+}
+
+/** Connects a socket to the first address of host:port; returns INVALID_SOCKET and the error. */
+static SOCKET try_connect(const char *host, const char *port, int *error)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0)
+        harness_fail(__FILE__, __LINE__, "getaddrinfo(%s, %s) failed: %d", host, port, rc);
+    SOCKET s = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (s == INVALID_SOCKET)
+        harness_fail(__FILE__, __LINE__, "socket failed: %s", error_text(net_last_error()));
+    do_not_inherit(s);
+    *error = 0;
+    if (connect(s, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR) {
+        *error = net_last_error();
+        closesocket(s);
+        s = INVALID_SOCKET;
+    }
+    freeaddrinfo(res);
+    return s;
+}
+
+SOCKET client_connect(const char *host, const char *port)
+{
+    int error = 0;
+    SOCKET s = try_connect(host, port, &error);
+    if (s == INVALID_SOCKET)
+        harness_fail(__FILE__, __LINE__, "connect to %s port %s failed: %s", host, port,
+                     error_text(error));
+    return s;
+}
+
+int client_connect_error(const char *host, const char *port)
+{
+    int error = 0;
+    SOCKET s = try_connect(host, port, &error);
+    if (s != INVALID_SOCKET)
+        closesocket(s);
+    return error;
+}
+
+void client_send_all(SOCKET s, const void *data, size_t length)
+{
+    const char *p = data;
+    while (length > 0) {
+        int chunk = length > 65536 ? 65536 : (int)length;
+        int sent = send(s, p, chunk, MSG_NOSIGNAL);
+        if (sent == SOCKET_ERROR)
+            harness_fail(__FILE__, __LINE__, "send failed: %s", error_text(net_last_error()));
+        p += sent;
+        length -= (size_t)sent;
+    }
+}
+
+int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received, int timeout_ms)
+{
+    long long deadline = harness_now_ms() + timeout_ms;
+    *received = 0;
+    for (;;) {
+        long long left = deadline - harness_now_ms();
+        int ready = left > 0 ? net_wait_readable(s, (int)left) : 0;
+        if (ready == SOCKET_ERROR)
+            harness_fail(__FILE__, __LINE__, "waiting to receive failed: %s",
+                         error_text(net_last_error()));
+        if (ready == 0)
+            harness_fail(__FILE__, __LINE__,
+                         "the peer neither sent nor closed within %d ms (%lu bytes so far)",
+                         timeout_ms, (unsigned long)*received);
+        char discard[4096];
+        char *into = *received < size ? buf + *received : discard;
+        size_t room = *received < size ? size - *received : sizeof discard;
+        int got = recv(s, into, room > 65536 ? 65536 : (int)room, 0);
+        if (got == 0)
+            return 0;
+        if (got == SOCKET_ERROR)
+            return net_last_error();
+        if (into != discard)
+            *received += (size_t)got;
+    }
+}
+
+/** Makes a socket non-blocking, so one loop can both send and receive. */
+static void set_nonblocking(SOCKET s)
+{
+#ifdef _WIN32
+    u_long on = 1;
+    if (ioctlsocket(s, FIONBIO, &on) == SOCKET_ERROR)
+#else
+    if (fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK) == -1)
+#endif
+        harness_fail(__FILE__, __LINE__, "cannot make the socket non-blocking");
+}
+
+static bool would_block(int code)
+{
+#ifdef _WIN32
+    return code == WSAEWOULDBLOCK;
+#else
+    return code == EAGAIN || code == EWOULDBLOCK || code == EINTR;
+#endif
+}
+
+/** Waits until @p s can be read or (if @p want_write) written; returns what it can do. */
+static void wait_ready(SOCKET s, bool want_write, int timeout_ms, bool *readable, bool *writable)
+{
+#ifdef _WIN32
+    fd_set rd, wr;
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    FD_ZERO(&rd);
+    FD_ZERO(&wr);
+    FD_SET(s, &rd);
+    if (want_write)
+        FD_SET(s, &wr);
+    if (select(0, &rd, &wr, NULL, &tv) == SOCKET_ERROR)
+        harness_fail(__FILE__, __LINE__, "select failed: %s", error_text(net_last_error()));
+    *readable = FD_ISSET(s, &rd) != 0;
+    *writable = want_write && FD_ISSET(s, &wr) != 0;
+#else
+    struct pollfd entry = {s, (short)(POLLIN | (want_write ? POLLOUT : 0)), 0};
+    if (poll(&entry, 1, timeout_ms) < 0 && errno != EINTR)
+        harness_fail(__FILE__, __LINE__, "poll failed: %s", strerror(errno));
+    *readable = (entry.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+    *writable = want_write && (entry.revents & (POLLOUT | POLLERR)) != 0;
+#endif
+}
+
+void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout_ms)
+{
+    char *received = malloc(length + 1);
+    size_t sent = 0, got = 0;
+    bool shut = false;
+    long long deadline = harness_now_ms() + timeout_ms;
+    if (received == NULL)
+        harness_fail(__FILE__, __LINE__, "out of memory");
+    set_nonblocking(s);
+    for (;;) {
+        if (sent == length && !shut) {
+            /* Everything is sent: tell the server, which then finishes its echo and closes. */
+            if (shutdown(s, SD_SEND) == SOCKET_ERROR)
+                harness_fail(__FILE__, __LINE__, "shutdown failed: %s",
+                             error_text(net_last_error()));
+            shut = true;
+        }
+        long long left = deadline - harness_now_ms();
+        if (left <= 0)
+            harness_fail(__FILE__, __LINE__,
+                         "echo not complete within %d ms: sent %lu of %lu, received %lu",
+                         timeout_ms, (unsigned long)sent, (unsigned long)length,
+                         (unsigned long)got);
+        bool readable = false, writable = false;
+        wait_ready(s, sent < length, left > 100 ? 100 : (int)left, &readable, &writable);
+        if (writable) {
+            size_t chunk = length - sent > 65536 ? 65536 : length - sent;
+            int n = send(s, data + sent, (int)chunk, MSG_NOSIGNAL);
+            if (n == SOCKET_ERROR && !would_block(net_last_error()))
+                harness_fail(__FILE__, __LINE__, "send failed after %lu bytes: %s",
+                             (unsigned long)sent, error_text(net_last_error()));
+            if (n > 0)
+                sent += (size_t)n;
+        }
+        if (readable) {
+            /* One spare byte: an echo longer than what was sent is caught, not cut. */
+            int n = recv(s, received + got, (int)(length + 1 - got > 65536 ? 65536 : length + 1 - got), 0);
+            if (n == 0) {
+                break;
+            } else if (n == SOCKET_ERROR) {
+                if (!would_block(net_last_error()))
+                    harness_fail(__FILE__, __LINE__, "recv failed after %lu bytes: %s",
+                                 (unsigned long)got, error_text(net_last_error()));
+            } else {
+                got += (size_t)n;
+                if (got > length)
+                    harness_fail(__FILE__, __LINE__, "received more bytes than were sent");
+            }
+        }
+    }
+    if (!shut)
+        harness_fail(__FILE__, __LINE__, "the server closed after %lu of %lu bytes were sent",
+                     (unsigned long)sent, (unsigned long)length);
+    ASSERT_EQ(got, length);
+    for (size_t i = 0; i < length; i++) {
+        if (received[i] != data[i])
+            harness_fail(__FILE__, __LINE__, "echo differs at byte %lu of %lu",
+                         (unsigned long)i, (unsigned long)length);
+    }
+    free(received);
+}
+
+void client_reset(SOCKET s)
+{
+    /* Linger on, with a zero timeout: close() discards unsent data and sends RST. */
+    struct linger abort_close;
+    abort_close.l_onoff = 1;
+    abort_close.l_linger = 0;
+    if (setsockopt(s, SOL_SOCKET, SO_LINGER, (const char *)&abort_close,
+                   (int)sizeof abort_close) == SOCKET_ERROR)
+        harness_fail(__FILE__, __LINE__, "setsockopt(SO_LINGER) failed: %s",
+                     error_text(net_last_error()));
+    closesocket(s);
+}
+
+void client_local_port(SOCKET s, char *port, size_t size)
+{
+    struct sockaddr_storage addr;
+    socklen_t length = sizeof addr;
+    if (getsockname(s, (struct sockaddr *)&addr, &length) == SOCKET_ERROR)
+        harness_fail(__FILE__, __LINE__, "getsockname failed: %s", error_text(net_last_error()));
+    char text[NET_ADDRESS_STRLEN];
+    net_format_address((struct sockaddr *)&addr, length, text, sizeof text);
+    snprintf(port, size, "%s", strrchr(text, ':') + 1);
+}
+
+SOCKET harness_listen(const char *host, char *port, size_t size)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+    if (getaddrinfo(host, "0", &hints, &res) != 0)
+        harness_fail(__FILE__, __LINE__, "getaddrinfo(%s) failed", host);
+    SOCKET s = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (s == INVALID_SOCKET)
+        harness_fail(__FILE__, __LINE__, "socket failed: %s", error_text(net_last_error()));
+    do_not_inherit(s);
+    if (bind(s, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR ||
+        listen(s, SOMAXCONN) == SOCKET_ERROR)
+        harness_fail(__FILE__, __LINE__, "bind/listen failed: %s", error_text(net_last_error()));
+    freeaddrinfo(res);
+    client_local_port(s, port, size);
+    return s;
+}
+
+struct server server_start(const char *program, const char *ready_prefix, ...)
+{
+    const char *args[40] = {"--port", "0"};
+    size_t count = 2;
+    va_list list;
+    va_start(list, ready_prefix);
+    for (const char *a = va_arg(list, const char *); a != NULL && count < 39;
+         a = va_arg(list, const char *))
+        args[count++] = a;
+    va_end(list);
+    args[count] = NULL;
+
+    struct server server;
+    memset(&server, 0, sizeof server);
+    server.process = child_start_argv(program, args);
+    const char *line = child_expect_line(server.process, ready_prefix, HARNESS_READY_MS);
+    /* "listening on 127.0.0.1:40000" or "listening on [::1]:40000" */
+    const char *address = line + strlen(ready_prefix);
+    const char *colon = strrchr(address, ':');
+    if (colon == NULL)
+        harness_fail(__FILE__, __LINE__, "no port in \"%s\"", line);
+    snprintf(server.port, sizeof server.port, "%s", colon + 1);
+    size_t host_length = (size_t)(colon - address);
+    if (address[0] == '[') {
+        address++;
+        host_length -= 2;
+    }
+    if (host_length >= sizeof server.host)
+        host_length = sizeof server.host - 1;
+    memcpy(server.host, address, host_length);
+    server.host[host_length] = '\0';
+    return server;
+}

@@ -1,0 +1,147 @@
+/**
+ * @file harness.c
+ * @brief Test selection, assertions and failure reports: see harness.h.
+ */
+#include "harness.h"
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef _WIN32
+#    include <signal.h>
+#    include <time.h>
+#endif
+
+static const char *const *program_args;
+static int program_count;
+
+/* Defined in child.c: kills every child still running, after printing what it wrote if
+ * @p dump is true. */
+void child_kill_all(bool dump);
+
+const char *harness_program(void)
+{
+    return harness_program_at(0);
+}
+
+const char *harness_program_at(int index)
+{
+    if (index >= program_count)
+        harness_fail(__FILE__, __LINE__, "the test needs program argument %d", index + 1);
+    return program_args[index];
+}
+
+void harness_fail(const char *file, int line, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fprintf(stderr, "%s:%d: FAILED: ", file, line);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+    va_end(args);
+    child_kill_all(true);
+    fflush(stderr);
+    exit(1);
+}
+
+/** Prints a string for a failure report, or (null). */
+static const char *shown(const char *s)
+{
+    return s ? s : "(null)";
+}
+
+void harness_assert_str(const char *file, int line, const char *a_text, const char *b_text,
+                        const char *a, const char *b, enum harness_str_check check)
+{
+    bool ok = false;
+    const char *relation = "";
+    if (a != NULL && b != NULL) {
+        switch (check) {
+        case HARNESS_STR_EQUAL:
+            ok = strcmp(a, b) == 0;
+            break;
+        case HARNESS_STR_CONTAINS:
+            ok = strstr(a, b) != NULL;
+            break;
+        case HARNESS_STR_STARTS_WITH:
+            ok = strncmp(a, b, strlen(b)) == 0;
+            break;
+        case HARNESS_STR_NOT_CONTAINS:
+            ok = strstr(a, b) == NULL;
+            break;
+        }
+    }
+    if (ok)
+        return;
+    switch (check) {
+    case HARNESS_STR_EQUAL:
+        relation = "equals";
+        break;
+    case HARNESS_STR_CONTAINS:
+        relation = "contains";
+        break;
+    case HARNESS_STR_STARTS_WITH:
+        relation = "starts with";
+        break;
+    case HARNESS_STR_NOT_CONTAINS:
+        relation = "does not contain";
+        break;
+    }
+    harness_fail(file, line, "`%s` %s `%s`\n  left:  \"%s\"\n  right: \"%s\"", a_text, relation,
+                 b_text, shown(a), shown(b));
+}
+
+long long harness_now_ms(void)
+{
+#ifdef _WIN32
+    return (long long)GetTickCount64();
+#else
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+#endif
+}
+
+void harness_fill_random(char *buf, size_t length, unsigned seed)
+{
+    /* xorshift32: enough to make every byte position distinct in practice. */
+    unsigned state = seed ? seed : 1u;
+    for (size_t i = 0; i < length; i++) {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        buf[i] = (char)(state & 0xff);
+    }
+}
+
+int harness_main(int argc, char **argv, const struct test_case *tests, size_t count)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s TEST [PROGRAM...]\ntests:\n", argv[0]);
+        for (size_t i = 0; i < count; i++)
+            fprintf(stderr, "  %s\n", tests[i].name);
+        return 2;
+    }
+    program_args = (const char *const *)argv + 2;
+    program_count = argc - 2;
+#ifndef _WIN32
+    /* A child that exits while we write to its stdin must not kill the harness. */
+    signal(SIGPIPE, SIG_IGN);
+#endif
+    if (net_startup() != 0)
+        return 1;
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(tests[i].name, argv[1]) == 0) {
+            tests[i].run();
+            child_kill_all(false); /* tests free their children; this catches any left over */
+            net_cleanup();
+            printf("PASSED: %s\n", tests[i].name);
+            return 0;
+        }
+    }
+    fprintf(stderr, "no test named '%s'\n", argv[1]);
+    return 2;
+}

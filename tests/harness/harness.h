@@ -1,0 +1,235 @@
+/**
+ * @file harness.h
+ * @brief The test harness: self-explaining assertions, a step program run as a child process
+ *        with its output captured, and a real TCP client with deadlines.
+ *
+ * A test file defines its tests with TEST() and lists them with TEST_CASE():
+ * @code
+ *     TEST(prints_bound_address) {
+ *         struct child *bind = child_start(harness_program(), "--port", "0", NULL);
+ *         ...
+ *     }
+ *     static const struct test_case tests[] = {TEST_CASE(prints_bound_address)};
+ *     TEST_MAIN(tests)
+ * @endcode
+ * CMake reads the TEST(...) lines to register one CTest test per function, run as
+ * `TESTS_EXE NAME PROGRAM [MORE PROGRAMS]`. When an assertion fails, the harness prints the
+ * expression, both values, and everything the step programs wrote, then kills them.
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include "net.h"
+#include "report.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/** How long to wait for a program to print its readiness line; Wine starts processes slowly. */
+#define HARNESS_READY_MS 15000
+/** How long any single network or process wait may take before the test fails. */
+#define HARNESS_DEADLINE_MS 15000
+
+/**
+ * The name and code a report uses for the POSIX error @p name on this platform:
+ * ERROR_NAME(EADDRINUSE) is "EADDRINUSE" on POSIX and "WSAEADDRINUSE" on Windows.
+ */
+#ifdef _WIN32
+#    define ERROR_NAME(name) "WSA" #name
+#    define ERROR_CODE(name) WSA##name
+#else
+#    define ERROR_NAME(name) #name
+#    define ERROR_CODE(name) name
+#endif
+
+/* ---- Tests and assertions --------------------------------------------------------------- */
+
+/** A test function and its name. */
+struct test_case {
+    const char *name;
+    void (*run)(void);
+};
+
+/** Defines a test function; the name says what it proves. */
+#define TEST(name) static void test_##name(void)
+/** A row of the tests table. */
+#define TEST_CASE(name) {#name, test_##name}
+/** Defines main() for a table of tests. */
+#define TEST_MAIN(table)                                                                       \
+    int main(int argc, char **argv)                                                            \
+    {                                                                                          \
+        return harness_main(argc, argv, table, sizeof(table) / sizeof((table)[0]));            \
+    }
+
+/** Runs the test named by argv[1]; argv[2...] are the programs under test. */
+int harness_main(int argc, char **argv, const struct test_case *tests, size_t count);
+
+/** The program under test (the first program argument). */
+const char *harness_program(void);
+/** The Nth program argument (0 is harness_program()); fails the test if absent. */
+const char *harness_program_at(int index);
+
+/** Prints a failure with its location and everything the children wrote; never returns. */
+void harness_fail(const char *file, int line, const char *format, ...)
+    REPORT_PRINTF_FORMAT(3, 4);
+
+/** Fails unless @p expr is true. */
+#define ASSERT_TRUE(expr)                                                                      \
+    do {                                                                                       \
+        if (!(expr))                                                                           \
+            harness_fail(__FILE__, __LINE__, "`%s` is false", #expr);                         \
+    } while (0)
+
+/** Fails unless two integers are equal; each side is evaluated once. */
+#define ASSERT_EQ(a, b)                                                                        \
+    do {                                                                                       \
+        long long assert_a_ = (long long)(a), assert_b_ = (long long)(b);                      \
+        if (assert_a_ != assert_b_)                                                            \
+            harness_fail(__FILE__, __LINE__, "`%s == %s` (%lld == %lld)", #a, #b, assert_a_,   \
+                         assert_b_);                                                           \
+    } while (0)
+
+/** Fails unless two integers differ. */
+#define ASSERT_NE(a, b)                                                                        \
+    do {                                                                                       \
+        long long assert_a_ = (long long)(a), assert_b_ = (long long)(b);                      \
+        if (assert_a_ == assert_b_)                                                            \
+            harness_fail(__FILE__, __LINE__, "`%s != %s` (%lld != %lld)", #a, #b, assert_a_,   \
+                         assert_b_);                                                           \
+    } while (0)
+
+/** Fails unless two strings are equal. */
+#define ASSERT_STR_EQ(a, b)                                                                    \
+    harness_assert_str(__FILE__, __LINE__, #a, #b, (a), (b), HARNESS_STR_EQUAL)
+/** Fails unless string @p haystack contains @p needle. */
+#define ASSERT_CONTAINS(haystack, needle)                                                      \
+    harness_assert_str(__FILE__, __LINE__, #haystack, #needle, (haystack), (needle),          \
+                       HARNESS_STR_CONTAINS)
+/** Fails unless string @p text starts with @p prefix. */
+#define ASSERT_STARTS_WITH(text, prefix)                                                       \
+    harness_assert_str(__FILE__, __LINE__, #text, #prefix, (text), (prefix),                   \
+                       HARNESS_STR_STARTS_WITH)
+/** Fails if string @p haystack contains @p needle. */
+#define ASSERT_NOT_CONTAINS(haystack, needle)                                                  \
+    harness_assert_str(__FILE__, __LINE__, #haystack, #needle, (haystack), (needle),          \
+                       HARNESS_STR_NOT_CONTAINS)
+
+/** The string comparisons of harness_assert_str(). */
+enum harness_str_check {
+    HARNESS_STR_EQUAL,
+    HARNESS_STR_CONTAINS,
+    HARNESS_STR_STARTS_WITH,
+    HARNESS_STR_NOT_CONTAINS
+};
+/** The implementation of the string assertions. */
+void harness_assert_str(const char *file, int line, const char *a_text, const char *b_text,
+                        const char *a, const char *b, enum harness_str_check check);
+
+/** Milliseconds on a clock that never jumps. */
+long long harness_now_ms(void);
+
+/* ---- Child processes ---------------------------------------------------------------------- */
+
+/** A step program running under test, its stdin a pipe, its stdout and stderr captured. */
+struct child;
+
+/**
+ * Starts @p program with the arguments that follow, ending with NULL. The child is watched:
+ * if the test fails, what it wrote is printed and it is killed. On POSIX, the environment
+ * variable `HARNESS_WRAPPER` (e.g. "valgrind --error-exitcode=99") is put in front.
+ */
+struct child *child_start(const char *program, ...);
+
+/** Starts @p program with an argument vector (NULL-terminated). */
+struct child *child_start_argv(const char *program, const char *const *args);
+
+/**
+ * Reads the child's next line of stdout (without the line break); NULL at end of stream.
+ * Fails the test if no line comes within @p timeout_ms. The string lives until the next call.
+ */
+const char *child_read_line(struct child *c, int timeout_ms);
+
+/** Reads lines until one starts with @p prefix and returns it; fails the test otherwise. */
+const char *child_expect_line(struct child *c, const char *prefix, int timeout_ms);
+
+/** Writes to the child's stdin. */
+void child_write(struct child *c, const char *text);
+
+/** Closes the child's stdin: it reads end of file. */
+void child_close_stdin(struct child *c);
+
+/** Waits for the child to exit and returns its exit code; fails the test after the timeout. */
+int child_wait(struct child *c, int timeout_ms);
+
+/** Asks the child to stop as Ctrl-C would: SIGINT on POSIX, CTRL_BREAK_EVENT on Windows. */
+void child_interrupt(struct child *c);
+
+/** Everything the child has written to stdout so far (read what is pending first). */
+const char *child_stdout(struct child *c);
+/** Everything the child has written to stderr so far. */
+const char *child_stderr(struct child *c);
+
+/** Kills the child if it still runs and frees it. */
+void child_free(struct child *c);
+
+/**
+ * Runs @p program to completion with the given arguments (NULL-terminated), its stdin empty.
+ * @return the child, exited; its exit code is in child_exit_code(). Free it with child_free().
+ */
+struct child *child_run(const char *program, ...);
+
+/** The exit code of a child that child_wait() or child_run() saw exit. */
+int child_exit_code(const struct child *c);
+
+/* ---- Servers and clients ------------------------------------------------------------------ */
+
+/** A step program started as a server on `--port 0`, with the port it announced. */
+struct server {
+    struct child *process;
+    char host[64]; /**< the host it listens on, as announced, without brackets */
+    char port[8];  /**< the port it announced */
+};
+
+/**
+ * Starts a server step with `--port 0` plus the extra arguments (NULL-terminated), waits for
+ * its line that starts with @p ready_prefix (e.g. "listening on "), and parses the address.
+ */
+struct server server_start(const char *program, const char *ready_prefix, ...);
+
+/** Connects to host:port; fails the test if it cannot. */
+SOCKET client_connect(const char *host, const char *port);
+
+/** Tries to connect to host:port and returns the error code (0 if it connected, then closes). */
+int client_connect_error(const char *host, const char *port);
+
+/** Sends every byte (looping on partial sends); fails the test on error. */
+void client_send_all(SOCKET s, const void *data, size_t length);
+
+/**
+ * Receives until the peer closes, an error, the buffer is full, or the deadline.
+ * @return 0 on end of stream, the error code on a receive error; fails the test on timeout.
+ *         The byte count goes to @p received.
+ */
+int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received, int timeout_ms);
+
+/**
+ * Sends @p length bytes while receiving what comes back, as an echo client must: a server
+ * that echoes stops reading once its replies fill the client's receive buffer. Then shuts
+ * down sending and reads until the peer closes. Fails the test unless the bytes received are
+ * exactly the bytes sent followed by end of stream.
+ */
+void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout_ms);
+
+/** Closes with SO_LINGER {1, 0}: the peer gets a reset (RST) instead of an orderly close. */
+void client_reset(SOCKET s);
+
+/** The port of a local socket, as a string. */
+void client_local_port(SOCKET s, char *port, size_t size);
+
+/** Fills @p buf with pseudo-random bytes from @p seed (repeatable). */
+void harness_fill_random(char *buf, size_t length, unsigned seed);
+
+/** Occupies a port with a listening socket on host; returns it and stores the port. */
+SOCKET harness_listen(const char *host, char *port, size_t size);
+
+#endif /* HARNESS_H */

@@ -1,0 +1,83 @@
+/**
+ * @file step04_listen.c
+ * @brief Step 4 listens: clients connect even though nothing accepts, and it stops at the end
+ *        of its input.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+TEST(prints_listening_line_and_exits_0_at_end_of_input)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    ASSERT_STR_EQ(server.host, "127.0.0.1");
+    ASSERT_NE(strcmp(server.port, "0"), 0);
+    child_close_stdin(server.process);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_STR_EQ(child_stderr(server.process), "");
+    child_free(server.process);
+}
+
+TEST(enter_stops_it)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    child_write(server.process, "\n");
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_free(server.process);
+}
+
+TEST(backlog_completes_connections_without_accept)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    /* connect() returns once the kernel has completed the handshake and queued the
+     * connection: no accept() is needed for that. */
+    SOCKET clients[3];
+    for (int i = 0; i < 3; i++)
+        clients[i] = client_connect(server.host, server.port);
+    child_close_stdin(server.process);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    /* The listening socket closed with the connections still queued: they were never
+     * accepted, so nobody will ever send on them. Each ends, by reset or end of stream. */
+    for (int i = 0; i < 3; i++) {
+        char buf[16];
+        size_t received = 0;
+        client_recv_until_closed(clients[i], buf, sizeof buf, &received, HARNESS_DEADLINE_MS);
+        ASSERT_EQ(received, 0);
+        closesocket(clients[i]);
+    }
+    child_free(server.process);
+}
+
+TEST(listens_on_the_ipv6_loopback)
+{
+    struct server server = server_start(harness_program(), "listening on ", "--host", "::1", NULL);
+    ASSERT_STR_EQ(server.host, "::1");
+    SOCKET client = client_connect("::1", server.port);
+    child_close_stdin(server.process);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    closesocket(client);
+    child_free(server.process);
+}
+
+TEST(port_in_use_reports_bind_and_exits_1)
+{
+    char port[8], expected[128];
+    SOCKET occupier = harness_listen("127.0.0.1", port, sizeof port);
+    struct child *run = child_run(harness_program(), "--port", port, NULL);
+    ASSERT_EQ(child_exit_code(run), 1);
+    snprintf(expected, sizeof expected, "04-listen: bind failed: %s (%d): ",
+             ERROR_NAME(EADDRINUSE), ERROR_CODE(EADDRINUSE));
+    ASSERT_STARTS_WITH(child_stderr(run), expected);
+    child_free(run);
+    closesocket(occupier);
+}
+
+static const struct test_case tests[] = {
+    TEST_CASE(prints_listening_line_and_exits_0_at_end_of_input),
+    TEST_CASE(enter_stops_it),
+    TEST_CASE(backlog_completes_connections_without_accept),
+    TEST_CASE(listens_on_the_ipv6_loopback),
+    TEST_CASE(port_in_use_reports_bind_and_exits_1),
+};
+TEST_MAIN(tests)
