@@ -160,3 +160,47 @@ void net_sleep_ms(int ms)
     nanosleep(&pause, NULL);
 #endif
 }
+
+enum net_accept_failure net_classify_accept_error(int code)
+{
+    switch (code) {
+#ifdef _WIN32
+    case WSAECONNRESET:   /* the client reset before we accepted it */
+    case WSAEINTR:        /* a blocking call was cancelled */
+    case WSAEWOULDBLOCK:  /* non-blocking listener: nothing to accept right now */
+        return NET_ACCEPT_SKIP;
+    case WSAEMFILE:
+    case WSAENOBUFS:
+        return NET_ACCEPT_BACK_OFF;
+#else
+    case ECONNABORTED: /* the client gave up before we accepted it */
+    case EINTR:        /* a signal arrived; the caller checks its stop flag */
+    case EPROTO:       /* a protocol error on that one connection */
+    case EAGAIN:       /* non-blocking listener: nothing to accept right now */
+#    if EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK:
+#    endif
+    /* Linux passes on network errors of the pending connection (accept(2), "Error
+     * handling"); they too concern that connection only. */
+    case ENETDOWN:
+    case ENOPROTOOPT:
+#    ifdef EHOSTDOWN
+    case EHOSTDOWN:
+#    endif
+#    ifdef ENONET
+    case ENONET:
+#    endif
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+        return NET_ACCEPT_SKIP;
+    case EMFILE:
+    case ENFILE:
+    case ENOBUFS:
+    case ENOMEM:
+        return NET_ACCEPT_BACK_OFF;
+#endif
+    default:
+        return NET_ACCEPT_FATAL;
+    }
+}

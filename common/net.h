@@ -150,6 +150,28 @@ const char *net_protocol_name(int protocol);
  */
 int net_wait_readable(SOCKET s, int timeout_ms);
 
+/** What a server should do after `accept()` failed: see net_classify_accept_error(). */
+enum net_accept_failure {
+    NET_ACCEPT_SKIP,     /**< a problem of that one connection: accept the next at once */
+    NET_ACCEPT_BACK_OFF, /**< out of descriptors or memory: pause briefly, then try again */
+    NET_ACCEPT_FATAL     /**< the listening socket itself is broken: stop */
+};
+
+/**
+ * @brief Tells whether an `accept()` failure is about one connection, about resources, or
+ *        about the listening socket.
+ *
+ * A server must not stop because one client gave up before it was accepted
+ * (`ECONNABORTED`; on Windows `WSAECONNRESET`), nor because a signal interrupted the call
+ * (`EINTR`). Running out of descriptors (`EMFILE`, `ENFILE`; `WSAEMFILE`) or buffers
+ * (`ENOBUFS`, `ENOMEM`) passes when other connections close, but retrying at once would
+ * spin: the pending connection stays queued and `accept()` fails again immediately.
+ *
+ * @param code the error from net_last_error() right after `accept()` failed.
+ * @return #NET_ACCEPT_SKIP, #NET_ACCEPT_BACK_OFF or #NET_ACCEPT_FATAL.
+ */
+enum net_accept_failure net_classify_accept_error(int code);
+
 /**
  * @brief Pauses the calling thread.
  * @param ms milliseconds (`Sleep()` on Windows, `nanosleep()` on POSIX).

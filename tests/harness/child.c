@@ -5,6 +5,9 @@
  * POSIX uses fork()/execvp() and poll(); Windows uses CreateProcess() and anonymous pipes,
  * which cannot be waited on, so it polls them with PeekNamedPipe() in short slices.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#    define _GNU_SOURCE /* for prlimit(), which changes another process's limits */
+#endif
 #include "harness.h"
 
 #include <stdarg.h>
@@ -19,6 +22,7 @@ typedef HANDLE pipe_end;
 #    include <fcntl.h>
 #    include <poll.h>
 #    include <signal.h>
+#    include <sys/resource.h>
 #    include <sys/wait.h>
 typedef int pipe_end;
 #    define NO_PIPE (-1)
@@ -59,6 +63,9 @@ struct child {
     char name[64];
     struct child *next;
 };
+
+/** RLIMIT_NOFILE for children started from now on; 0 for none. */
+static unsigned long open_files_limit;
 
 /** Every child not yet freed, so that a failing test can report and kill them. */
 static struct child *children;
@@ -329,6 +336,17 @@ static struct child *spawn(struct child *c, const char *program, const char *con
         dup2(out[1], 1);
         dup2(err[1], 2);
         signal(SIGPIPE, SIG_DFL); /* the harness ignores it; the program must not inherit that */
+        /* Only stdin, stdout and stderr go to the program: a descriptor the test runner left
+         * open would count against its limits and could keep a connection alive. */
+        long open_max = sysconf(_SC_OPEN_MAX);
+        for (int fd = 3; fd < (open_max > 0 && open_max < 4096 ? open_max : 4096); fd++)
+            close(fd);
+        if (open_files_limit != 0) {
+            struct rlimit limit;
+            getrlimit(RLIMIT_NOFILE, &limit);
+            limit.rlim_cur = (rlim_t)open_files_limit;
+            setrlimit(RLIMIT_NOFILE, &limit);
+        }
         execvp(argv[0], (char *const *)argv);
         fprintf(stderr, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -343,6 +361,32 @@ static struct child *spawn(struct child *c, const char *program, const char *con
     return c;
 }
 #endif
+
+void child_limit_open_files(unsigned long limit)
+{
+#ifdef _WIN32
+    (void)limit;
+    harness_skip("Windows has no per-process limit on open sockets to lower");
+#else
+    open_files_limit = limit;
+#endif
+}
+
+void child_set_open_files_limit(struct child *c, unsigned long limit)
+{
+#ifdef __linux__
+    struct rlimit value;
+    if (prlimit(c->pid, RLIMIT_NOFILE, NULL, &value) != 0)
+        harness_fail(__FILE__, __LINE__, "prlimit failed: %s", strerror(errno));
+    value.rlim_cur = (rlim_t)limit;
+    if (prlimit(c->pid, RLIMIT_NOFILE, &value, NULL) != 0)
+        harness_fail(__FILE__, __LINE__, "prlimit failed: %s", strerror(errno));
+#else
+    (void)c;
+    (void)limit;
+    harness_skip("changing another process's open-files limit needs Linux's prlimit()");
+#endif
+}
 
 struct child *child_start_argv(const char *program, const char *const *args)
 {

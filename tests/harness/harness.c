@@ -47,6 +47,14 @@ void harness_fail(const char *file, int line, const char *format, ...)
     exit(1);
 }
 
+void harness_skip(const char *reason)
+{
+    printf("SKIPPED: %s\n", reason);
+    fflush(stdout);
+    child_kill_all(false);
+    exit(HARNESS_SKIPPED);
+}
+
 /** Prints a string for a failure report, or (null). */
 static const char *shown(const char *s)
 {

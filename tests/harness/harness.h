@@ -69,6 +69,12 @@ const char *harness_program(void);
 /** The Nth program argument (0 is harness_program()); fails the test if absent. */
 const char *harness_program_at(int index);
 
+/** The exit code of a skipped test; CTest's SKIP_RETURN_CODE is set to it. */
+#define HARNESS_SKIPPED 77
+
+/** Ends the test as skipped, saying why (something this platform cannot do). */
+void harness_skip(const char *reason);
+
 /** Prints a failure with its location and everything the children wrote; never returns. */
 void harness_fail(const char *file, int line, const char *format, ...)
     REPORT_PRINTF_FORMAT(3, 4);
@@ -139,6 +145,15 @@ struct child;
  * variable `HARNESS_WRAPPER` (e.g. "valgrind --error-exitcode=99") is put in front.
  */
 struct child *child_start(const char *program, ...);
+
+/**
+ * Limits the number of open files of the children started from now on (POSIX
+ * `RLIMIT_NOFILE`); 0 removes the limit. Skips the test on Windows.
+ */
+void child_limit_open_files(unsigned long limit);
+
+/** Changes the open-files limit of a running child (Linux `prlimit()`); skips elsewhere. */
+void child_set_open_files_limit(struct child *c, unsigned long limit);
 
 /** Starts @p program with an argument vector (NULL-terminated). */
 struct child *child_start_argv(const char *program, const char *const *args);

@@ -1,0 +1,56 @@
+/**
+ * @file step06_send_recv.c
+ * @brief Step 6 echoes every byte, and tells the client's end of stream from a failure.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+TEST(echoes_a_few_hundred_kilobytes_byte_for_byte)
+{
+    enum { SIZE = 300 * 1024 };
+    char *data = malloc(SIZE);
+    ASSERT_TRUE(data != NULL);
+    harness_fill_random(data, SIZE, 6);
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET client = client_connect(server.host, server.port);
+    client_echo_exchange(client, data, SIZE, HARNESS_DEADLINE_MS);
+    child_expect_line(server.process, "received and echoed 307200 bytes", HARNESS_DEADLINE_MS);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_STR_EQ(child_stderr(server.process), "");
+    closesocket(client);
+    child_free(server.process);
+    free(data);
+}
+
+TEST(an_empty_stream_is_an_orderly_end)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET client = client_connect(server.host, server.port);
+    client_echo_exchange(client, "", 0, HARNESS_DEADLINE_MS);
+    child_expect_line(server.process, "received and echoed 0 bytes", HARNESS_DEADLINE_MS);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    closesocket(client);
+    child_free(server.process);
+}
+
+TEST(a_reset_is_reported_as_a_recv_failure_not_an_end)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    client_reset(client_connect(server.host, server.port));
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 1);
+    char expected[128];
+    snprintf(expected, sizeof expected, "06-send-recv: recv failed: %s (%d): ",
+             ERROR_NAME(ECONNRESET), ERROR_CODE(ECONNRESET));
+    ASSERT_STARTS_WITH(child_stderr(server.process), expected);
+    ASSERT_NOT_CONTAINS(child_stdout(server.process), "received and echoed");
+    child_free(server.process);
+}
+
+static const struct test_case tests[] = {
+    TEST_CASE(echoes_a_few_hundred_kilobytes_byte_for_byte),
+    TEST_CASE(an_empty_stream_is_an_orderly_end),
+    TEST_CASE(a_reset_is_reported_as_a_recv_failure_not_an_end),
+};
+TEST_MAIN(tests)

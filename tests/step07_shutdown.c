@@ -1,0 +1,53 @@
+/**
+ * @file step07_shutdown.c
+ * @brief Step 7 ends its direction with shutdown(SD_SEND): the client reads the whole echo,
+ *        then an orderly end of stream.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+TEST(echo_ends_with_an_orderly_end_of_stream)
+{
+    enum { SIZE = 400 * 1024 };
+    char *data = malloc(SIZE);
+    ASSERT_TRUE(data != NULL);
+    harness_fill_random(data, SIZE, 7);
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET client = client_connect(server.host, server.port);
+    /* Checks every byte, then that recv() returns 0 (FIN), not an error (RST). */
+    client_echo_exchange(client, data, SIZE, HARNESS_DEADLINE_MS);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_STR_EQ(child_stderr(server.process), "");
+    closesocket(client);
+    child_free(server.process);
+    free(data);
+}
+
+TEST(a_message_comes_back_then_end_of_stream)
+{
+    static const char message[] = "hello, server";
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET client = client_connect(server.host, server.port);
+    client_send_all(client, message, strlen(message));
+    ASSERT_NE(shutdown(client, SD_SEND), SOCKET_ERROR);
+    char reply[64];
+    size_t received = 0;
+    ASSERT_EQ(client_recv_until_closed(client, reply, sizeof reply - 1, &received,
+                                       HARNESS_DEADLINE_MS),
+              0);
+    reply[received] = '\0';
+    ASSERT_STR_EQ(reply, message);
+    child_expect_line(server.process, "received and echoed 13 bytes", HARNESS_DEADLINE_MS);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    closesocket(client);
+    child_free(server.process);
+}
+
+static const struct test_case tests[] = {
+    TEST_CASE(echo_ends_with_an_orderly_end_of_stream),
+    TEST_CASE(a_message_comes_back_then_end_of_stream),
+};
+TEST_MAIN(tests)

@@ -1,0 +1,246 @@
+/**
+ * @file step08_complete_server.c
+ * @brief Step 8 serves client after client; one client's trouble ends that client only; it
+ *        stops after --clients N or on Ctrl-C, cleanly.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/** Echoes @p size random bytes through a new connection and checks them. */
+static void echo_through(const struct server *server, size_t size, unsigned seed)
+{
+    char *data = malloc(size ? size : 1);
+    ASSERT_TRUE(data != NULL);
+    harness_fill_random(data, size, seed);
+    SOCKET client = client_connect(server->host, server->port);
+    client_echo_exchange(client, data, size, HARNESS_DEADLINE_MS * 2);
+    closesocket(client);
+    free(data);
+}
+
+/** Waits for the server's line about one served client and checks its byte count. */
+static void expect_served(const struct server *server, size_t bytes)
+{
+    char suffix[64];
+    const char *line = child_expect_line(server->process, "served ", HARNESS_DEADLINE_MS);
+    snprintf(suffix, sizeof suffix, ": echoed %lu bytes", (unsigned long)bytes);
+    ASSERT_TRUE(strlen(line) > strlen(suffix));
+    ASSERT_STR_EQ(line + strlen(line) - strlen(suffix), suffix);
+}
+
+/** Stops the server with Ctrl-C and checks that it says so and exits 0. */
+static void interrupt_and_expect_clean_exit(struct server *server)
+{
+    child_interrupt(server->process);
+    ASSERT_EQ(child_wait(server->process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stdout(server->process), "shut down after ");
+    child_free(server->process);
+}
+
+TEST(serves_several_clients_in_sequence)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    static const size_t sizes[] = {1, 1000, 65536, 0, 200000};
+    for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        echo_through(&server, sizes[i], i + 1);
+        expect_served(&server, sizes[i]);
+    }
+    ASSERT_STR_EQ(child_stderr(server.process), "");
+    interrupt_and_expect_clean_exit(&server);
+}
+
+TEST(echoes_8_mib_byte_for_byte)
+{
+    /* Far more than the socket buffers hold: only correct partial sends get it all back. */
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "1",
+                                        NULL);
+    echo_through(&server, 8u << 20, 8);
+    expect_served(&server, 8u << 20);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_free(server.process);
+}
+
+TEST(survives_a_client_that_resets_mid_transfer)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    char data[64 * 1024];
+    harness_fill_random(data, sizeof data, 9);
+    SOCKET rude = client_connect(server.host, server.port);
+    client_send_all(rude, data, sizeof data);
+    client_reset(rude); /* RST while the server is still reading or echoing */
+    /* The server names the failed call and the client, then goes on. */
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (strstr(child_stderr(server.process), " failed: ") == NULL) {
+        ASSERT_TRUE(harness_now_ms() < deadline);
+        net_sleep_ms(10);
+    }
+    ASSERT_STARTS_WITH(child_stderr(server.process), "08-complete-server: ");
+    echo_through(&server, 100000, 10);
+    expect_served(&server, 100000);
+    interrupt_and_expect_clean_exit(&server);
+}
+
+TEST(survives_a_client_that_leaves_without_reading)
+{
+    /* The client sends and closes at once. Its system answers the echo with a reset, so the
+     * server's later send() fails: EPIPE on POSIX, which must not raise a fatal SIGPIPE. */
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    char data[64 * 1024];
+    harness_fill_random(data, sizeof data, 11);
+    for (int i = 0; i < 3; i++) {
+        SOCKET leaver = client_connect(server.host, server.port);
+        client_send_all(leaver, data, sizeof data);
+        closesocket(leaver);
+    }
+    echo_through(&server, 5000, 12);
+    child_expect_line(server.process, "served ", HARNESS_DEADLINE_MS); /* the last one, at least */
+    interrupt_and_expect_clean_exit(&server);
+}
+
+TEST(stops_after_the_number_of_clients_given)
+{
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "2",
+                                        NULL);
+    echo_through(&server, 10, 1);
+    echo_through(&server, 20, 2);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stdout(server.process), "shut down after 2 clients\n");
+    ASSERT_EQ(client_connect_error(server.host, server.port), ERROR_CODE(ECONNREFUSED));
+    child_free(server.process);
+}
+
+TEST(serves_ipv6_clients)
+{
+    struct server server = server_start(harness_program(), "listening on ", "--host", "::1",
+                                        "--clients", "1", NULL);
+    ASSERT_STR_EQ(server.host, "::1");
+    echo_through(&server, 3000, 13);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stdout(server.process), "served [::1]:");
+    child_free(server.process);
+}
+
+TEST(port_in_use_reports_bind_and_exits_1)
+{
+    char port[8], expected[128];
+    SOCKET occupier = harness_listen("127.0.0.1", port, sizeof port);
+    struct child *run = child_run(harness_program(), "--port", port, NULL);
+    ASSERT_EQ(child_exit_code(run), 1);
+    snprintf(expected, sizeof expected, "08-complete-server: bind failed: %s (%d): ",
+             ERROR_NAME(EADDRINUSE), ERROR_CODE(EADDRINUSE));
+    ASSERT_STARTS_WITH(child_stderr(run), expected);
+    child_free(run);
+    closesocket(occupier);
+}
+
+TEST(ctrl_c_stops_it_within_a_second_when_idle)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    long long start = harness_now_ms();
+    child_interrupt(server.process);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    long long elapsed = harness_now_ms() - start;
+    printf("stopped %lld ms after Ctrl-C\n", elapsed);
+    /* The server looks at its stop flag every 200 ms; allow for a slow or emulated machine. */
+    ASSERT_TRUE(elapsed < 3000);
+    ASSERT_CONTAINS(child_stdout(server.process), "shut down after 0 clients\n");
+    child_free(server.process);
+}
+
+TEST(ctrl_c_closes_the_current_client_and_exits)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET idle = client_connect(server.host, server.port);
+    client_send_all(idle, "x", 1);
+    char echo[1];
+    size_t got = 0;
+    /* Wait for the echo: the server is now serving this client, which then stays silent. */
+    ASSERT_EQ(recv(idle, echo, 1, 0), 1);
+    child_interrupt(server.process);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stderr(server.process), "stopping: closing the connection to ");
+    ASSERT_CONTAINS(child_stdout(server.process), "shut down after 1 client\n");
+    client_recv_until_closed(idle, echo, sizeof echo, &got, HARNESS_DEADLINE_MS);
+    ASSERT_EQ(got, 0);
+    closesocket(idle);
+    child_free(server.process);
+}
+
+/** Counts the lines of @p text that contain @p needle. */
+static int count_lines_with(const char *text, const char *needle)
+{
+    int count = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        count++;
+    return count;
+}
+
+TEST(out_of_descriptors_pauses_and_recovers)
+{
+    if (getenv("HARNESS_WRAPPER") != NULL)
+        harness_skip("a wrapper such as valgrind needs descriptors of its own");
+    /* stdin, stdout, stderr and the listening socket: accept() has no descriptor left. */
+    child_limit_open_files(4);
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    child_limit_open_files(0);
+    SOCKET client = client_connect(server.host, server.port); /* queued by the kernel */
+
+    char failure[64];
+    snprintf(failure, sizeof failure, "accept failed: %s", ERROR_NAME(EMFILE));
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (count_lines_with(child_stderr(server.process), failure) < 1) {
+        ASSERT_TRUE(harness_now_ms() < deadline);
+        net_sleep_ms(5);
+    }
+    long long first = harness_now_ms();
+    while (count_lines_with(child_stderr(server.process), failure) < 3) {
+        ASSERT_TRUE(harness_now_ms() < deadline);
+        net_sleep_ms(5);
+    }
+    /* Three failures took at least two pauses (250 ms each): it waits, it does not spin. */
+    long long elapsed = harness_now_ms() - first;
+    printf("3 accept failures in %lld ms\n", elapsed);
+    ASSERT_TRUE(elapsed >= 400);
+
+    child_set_open_files_limit(server.process, 64);
+    static const char message[] = "served at last";
+    client_echo_exchange(client, message, strlen(message), HARNESS_DEADLINE_MS);
+    expect_served(&server, strlen(message));
+    closesocket(client);
+    interrupt_and_expect_clean_exit(&server);
+}
+
+TEST(echoes_what_netcat_sends)
+{
+    if (strcmp(harness_program_at(1), "NETCAT-NOTFOUND") == 0)
+        harness_skip("nc (netcat-openbsd) was not found when the build was configured");
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "1",
+                                        NULL);
+    /* -N: shut down the sending side at the end of input, as our own clients do. */
+    struct child *nc = child_start(harness_program_at(1), "-N", server.host, server.port, NULL);
+    child_write(nc, "hello from netcat\n");
+    child_close_stdin(nc);
+    ASSERT_EQ(child_wait(nc, HARNESS_DEADLINE_MS), 0);
+    ASSERT_STR_EQ(child_stdout(nc), "hello from netcat\n");
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_free(nc);
+    child_free(server.process);
+}
+
+static const struct test_case tests[] = {
+    TEST_CASE(serves_several_clients_in_sequence),
+    TEST_CASE(echoes_8_mib_byte_for_byte),
+    TEST_CASE(survives_a_client_that_resets_mid_transfer),
+    TEST_CASE(survives_a_client_that_leaves_without_reading),
+    TEST_CASE(stops_after_the_number_of_clients_given),
+    TEST_CASE(serves_ipv6_clients),
+    TEST_CASE(port_in_use_reports_bind_and_exits_1),
+    TEST_CASE(ctrl_c_stops_it_within_a_second_when_idle),
+    TEST_CASE(ctrl_c_closes_the_current_client_and_exits),
+    TEST_CASE(out_of_descriptors_pauses_and_recovers),
+    TEST_CASE(echoes_what_netcat_sends),
+};
+TEST_MAIN(tests)
