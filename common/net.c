@@ -66,8 +66,7 @@ const char *net_library_description(void)
 #endif
 }
 
-const char *net_format_address(const struct sockaddr *addr, size_t addrlen, char *buf,
-                               size_t size)
+const char *net_format_address(const struct sockaddr *addr, size_t addrlen, char *buf, size_t size)
 {
     char host[NET_ADDRESS_STRLEN];
     char port[8];
@@ -165,9 +164,10 @@ enum net_accept_failure net_classify_accept_error(int code)
 {
     switch (code) {
 #ifdef _WIN32
-    case WSAECONNRESET:   /* the client reset before we accepted it */
-    case WSAEINTR:        /* a blocking call was cancelled */
-    case WSAEWOULDBLOCK:  /* non-blocking listener: nothing to accept right now */
+    case WSAECONNRESET:  /* the client reset before we accepted it */
+    case WSAENOTCONN:    /* the same, as Wine reports it */
+    case WSAEINTR:       /* a blocking call was cancelled */
+    case WSAEWOULDBLOCK: /* non-blocking listener: nothing to accept right now */
         return NET_ACCEPT_SKIP;
     case WSAEMFILE:
     case WSAENOBUFS:

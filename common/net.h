@@ -45,21 +45,21 @@ typedef int SOCKET;
 /** What `socket()` and `accept()` return on failure (Winsock: `~0`; POSIX: `-1`). */
 #    define INVALID_SOCKET (-1)
 /** What the other socket calls return on failure. */
-#    define SOCKET_ERROR (-1)
+#    define SOCKET_ERROR   (-1)
 /** Winsock closes sockets with `closesocket()`; POSIX sockets are files, closed by `close()`. */
 #    define closesocket(s) close(s)
 /** `shutdown()` direction: no more receives. */
-#    define SD_RECEIVE SHUT_RD
+#    define SD_RECEIVE     SHUT_RD
 /** `shutdown()` direction: no more sends; the peer reads end of stream after the last byte. */
-#    define SD_SEND SHUT_WR
+#    define SD_SEND        SHUT_WR
 /** `shutdown()` direction: both. */
-#    define SD_BOTH SHUT_RDWR
+#    define SD_BOTH        SHUT_RDWR
 
 /* On POSIX, send() on a connection the peer has reset raises SIGPIPE, whose default action
  * kills the process. Linux and the BSDs accept MSG_NOSIGNAL to get EPIPE instead. macOS has
  * no such flag: there net_startup() ignores SIGPIPE for the whole process. */
 #    ifndef MSG_NOSIGNAL
-#        define MSG_NOSIGNAL 0
+#        define MSG_NOSIGNAL       0
 #        define NET_IGNORE_SIGPIPE 1
 #    endif
 #endif
@@ -111,8 +111,7 @@ const char *net_library_description(void);
  * @param size the size of @p buf.
  * @return @p buf. If the address cannot be formatted, @p buf holds `?` and the reason.
  */
-const char *net_format_address(const struct sockaddr *addr, size_t addrlen, char *buf,
-                               size_t size);
+const char *net_format_address(const struct sockaddr *addr, size_t addrlen, char *buf, size_t size);
 
 /**
  * @brief Names an address family for printing.

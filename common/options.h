@@ -25,24 +25,26 @@
 
 /** Which options a program accepts, besides `--help`; combine with `|`. */
 enum options_accepted {
-    OPTIONS_NONE = 0,             /**< only `--help` */
-    OPTIONS_ADDRESS = 1 << 0,     /**< `--host HOST` and `--port PORT` */
-    OPTIONS_CLIENTS = 1 << 1,     /**< `--clients N`: stop after serving N clients */
-    OPTIONS_MAX_CLIENTS = 1 << 2, /**< `--max-clients N`: at most N clients at once */
+    OPTIONS_NONE = 0,              /**< only `--help` */
+    OPTIONS_ADDRESS = 1 << 0,      /**< `--host HOST` and `--port PORT` */
+    OPTIONS_CLIENTS = 1 << 1,      /**< `--clients N`: stop after serving N clients */
+    OPTIONS_MAX_CLIENTS = 1 << 2,  /**< `--max-clients N`: at most N clients at once */
     OPTIONS_IDLE_TIMEOUT = 1 << 3, /**< `--idle-timeout SECONDS` */
     OPTIONS_MESSAGE = 1 << 4       /**< `MESSAGE...` arguments after the options */
 };
 
 /** The parsed command line. Options not given keep their defaults. */
 struct options {
-    const char *host;           /**< `--host`; default #OPTIONS_DEFAULT_HOST */
-    const char *port;           /**< `--port`, checked to be a decimal 0-65535; default #OPTIONS_DEFAULT_PORT */
-    unsigned long clients;      /**< `--clients`; 0 (the default) means no limit */
-    unsigned long max_clients;  /**< `--max-clients`; 0 (the default) means the program's own */
-    unsigned long idle_timeout; /**< `--idle-timeout` in seconds; 0 (the default) means the program's own */
-    int message_index;          /**< index in argv of the first `MESSAGE` argument */
-    int message_count;          /**< how many `MESSAGE` arguments follow it */
-    int exit_status;            /**< when options_parse() returns false: the exit code */
+    const char *host; /**< `--host`; default #OPTIONS_DEFAULT_HOST */
+    const char
+        *port; /**< `--port`, checked to be a decimal 0-65535; default #OPTIONS_DEFAULT_PORT */
+    unsigned long clients;     /**< `--clients`; 0 (the default) means no limit */
+    unsigned long max_clients; /**< `--max-clients`; 0 (the default) means the program's own */
+    unsigned long
+        idle_timeout;  /**< `--idle-timeout` in seconds; 0 (the default) means the program's own */
+    int message_index; /**< index in argv of the first `MESSAGE` argument */
+    int message_count; /**< how many `MESSAGE` arguments follow it */
+    int exit_status;   /**< when options_parse() returns false: the exit code */
 };
 
 /**

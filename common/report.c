@@ -17,7 +17,10 @@ struct error_entry {
 };
 
 /** A table row whose name is the macro's own spelling. */
-#define ERROR_ENTRY(code, meaning) {code, #code, meaning}
+#define ERROR_ENTRY(code, meaning)                                                                 \
+    {                                                                                              \
+        code, #code, meaning                                                                       \
+    }
 
 #ifdef _WIN32
 static const struct error_entry socket_errors[] = {
@@ -73,42 +76,24 @@ static const struct error_entry socket_errors[] = {
 /* Some codes are absent on some systems; the #ifdefs keep the table portable. On Linux
  * EWOULDBLOCK equals EAGAIN, so the first of the two names wins. */
 static const struct error_entry socket_errors[] = {
-    ERROR_ENTRY(EINTR, NULL),
-    ERROR_ENTRY(EBADF, NULL),
-    ERROR_ENTRY(EACCES, NULL),
-    ERROR_ENTRY(EPERM, NULL),
-    ERROR_ENTRY(EFAULT, NULL),
-    ERROR_ENTRY(EINVAL, NULL),
-    ERROR_ENTRY(EMFILE, NULL),
-    ERROR_ENTRY(ENFILE, NULL),
-    ERROR_ENTRY(ENOMEM, NULL),
-    ERROR_ENTRY(EAGAIN, NULL),
-    ERROR_ENTRY(EWOULDBLOCK, NULL),
-    ERROR_ENTRY(EINPROGRESS, NULL),
-    ERROR_ENTRY(EALREADY, NULL),
-    ERROR_ENTRY(ENOTSOCK, NULL),
-    ERROR_ENTRY(EDESTADDRREQ, NULL),
-    ERROR_ENTRY(EMSGSIZE, NULL),
-    ERROR_ENTRY(EPROTOTYPE, NULL),
-    ERROR_ENTRY(ENOPROTOOPT, NULL),
-    ERROR_ENTRY(EPROTONOSUPPORT, NULL),
-    ERROR_ENTRY(EOPNOTSUPP, NULL),
-    ERROR_ENTRY(EAFNOSUPPORT, NULL),
-    ERROR_ENTRY(EADDRINUSE, NULL),
-    ERROR_ENTRY(EADDRNOTAVAIL, NULL),
-    ERROR_ENTRY(ENETDOWN, NULL),
-    ERROR_ENTRY(ENETUNREACH, NULL),
-    ERROR_ENTRY(ENETRESET, NULL),
-    ERROR_ENTRY(ECONNABORTED, NULL),
-    ERROR_ENTRY(ECONNRESET, NULL),
-    ERROR_ENTRY(ENOBUFS, NULL),
-    ERROR_ENTRY(EISCONN, NULL),
-    ERROR_ENTRY(ENOTCONN, NULL),
-    ERROR_ENTRY(ETIMEDOUT, NULL),
-    ERROR_ENTRY(ECONNREFUSED, NULL),
-    ERROR_ENTRY(EHOSTUNREACH, NULL),
-    ERROR_ENTRY(EPIPE, NULL),
-    ERROR_ENTRY(EPROTO, NULL),
+    ERROR_ENTRY(EINTR, NULL),           ERROR_ENTRY(EBADF, NULL),
+    ERROR_ENTRY(EACCES, NULL),          ERROR_ENTRY(EPERM, NULL),
+    ERROR_ENTRY(EFAULT, NULL),          ERROR_ENTRY(EINVAL, NULL),
+    ERROR_ENTRY(EMFILE, NULL),          ERROR_ENTRY(ENFILE, NULL),
+    ERROR_ENTRY(ENOMEM, NULL),          ERROR_ENTRY(EAGAIN, NULL),
+    ERROR_ENTRY(EWOULDBLOCK, NULL),     ERROR_ENTRY(EINPROGRESS, NULL),
+    ERROR_ENTRY(EALREADY, NULL),        ERROR_ENTRY(ENOTSOCK, NULL),
+    ERROR_ENTRY(EDESTADDRREQ, NULL),    ERROR_ENTRY(EMSGSIZE, NULL),
+    ERROR_ENTRY(EPROTOTYPE, NULL),      ERROR_ENTRY(ENOPROTOOPT, NULL),
+    ERROR_ENTRY(EPROTONOSUPPORT, NULL), ERROR_ENTRY(EOPNOTSUPP, NULL),
+    ERROR_ENTRY(EAFNOSUPPORT, NULL),    ERROR_ENTRY(EADDRINUSE, NULL),
+    ERROR_ENTRY(EADDRNOTAVAIL, NULL),   ERROR_ENTRY(ENETDOWN, NULL),
+    ERROR_ENTRY(ENETUNREACH, NULL),     ERROR_ENTRY(ENETRESET, NULL),
+    ERROR_ENTRY(ECONNABORTED, NULL),    ERROR_ENTRY(ECONNRESET, NULL),
+    ERROR_ENTRY(ENOBUFS, NULL),         ERROR_ENTRY(EISCONN, NULL),
+    ERROR_ENTRY(ENOTCONN, NULL),        ERROR_ENTRY(ETIMEDOUT, NULL),
+    ERROR_ENTRY(ECONNREFUSED, NULL),    ERROR_ENTRY(EHOSTUNREACH, NULL),
+    ERROR_ENTRY(EPIPE, NULL),           ERROR_ENTRY(EPROTO, NULL),
 #    ifdef ESHUTDOWN
     ERROR_ENTRY(ESHUTDOWN, NULL),
 #    endif
@@ -119,17 +104,15 @@ static const struct error_entry socket_errors[] = {
 
 /* getaddrinfo() and getnameinfo() return these instead of setting errno. */
 static const struct error_entry resolver_errors[] = {
-    ERROR_ENTRY(EAI_AGAIN, NULL),    ERROR_ENTRY(EAI_BADFLAGS, NULL),
-    ERROR_ENTRY(EAI_FAIL, NULL),     ERROR_ENTRY(EAI_FAMILY, NULL),
-    ERROR_ENTRY(EAI_MEMORY, NULL),   ERROR_ENTRY(EAI_NONAME, NULL),
-    ERROR_ENTRY(EAI_SERVICE, NULL),  ERROR_ENTRY(EAI_SOCKTYPE, NULL),
-    ERROR_ENTRY(EAI_SYSTEM, NULL),   ERROR_ENTRY(EAI_OVERFLOW, NULL),
+    ERROR_ENTRY(EAI_AGAIN, NULL),    ERROR_ENTRY(EAI_BADFLAGS, NULL), ERROR_ENTRY(EAI_FAIL, NULL),
+    ERROR_ENTRY(EAI_FAMILY, NULL),   ERROR_ENTRY(EAI_MEMORY, NULL),   ERROR_ENTRY(EAI_NONAME, NULL),
+    ERROR_ENTRY(EAI_SERVICE, NULL),  ERROR_ENTRY(EAI_SOCKTYPE, NULL), ERROR_ENTRY(EAI_SYSTEM, NULL),
+    ERROR_ENTRY(EAI_OVERFLOW, NULL),
 };
 #endif
 
 /** Looks a code up in a table; NULL when it is not there. */
-static const struct error_entry *find_error(const struct error_entry *table, size_t count,
-                                            int code)
+static const struct error_entry *find_error(const struct error_entry *table, size_t count, int code)
 {
     for (size_t i = 0; i < count; i++) {
         if (table[i].code == code)
@@ -150,8 +133,8 @@ void report_set_program_name(const char *argv0)
             base = p + 1;
     }
     size_t length = strlen(base);
-    if (length > 4 && (strcmp(base + length - 4, ".exe") == 0 ||
-                       strcmp(base + length - 4, ".EXE") == 0))
+    if (length > 4 &&
+        (strcmp(base + length - 4, ".exe") == 0 || strcmp(base + length - 4, ".EXE") == 0))
         length -= 4;
     if (length >= sizeof program_name)
         length = sizeof program_name - 1;
@@ -194,8 +177,7 @@ const char *net_error_text(int code, char *buf, size_t size)
                           buf[length - 1] == ' ' || buf[length - 1] == '.'))
         buf[--length] = '\0';
     if (length == 0) {
-        const struct error_entry *entry =
-            find_error(socket_errors, COUNT_OF(socket_errors), code);
+        const struct error_entry *entry = find_error(socket_errors, COUNT_OF(socket_errors), code);
         const char *meaning = entry ? entry->meaning : "No description is available";
         snprintf(buf, size, "%s", meaning);
     }
@@ -237,8 +219,7 @@ void report_gai_error(const char *call, int code)
         report_error_code(call, errno);
         return;
     }
-    const struct error_entry *entry =
-        find_error(resolver_errors, COUNT_OF(resolver_errors), code);
+    const struct error_entry *entry = find_error(resolver_errors, COUNT_OF(resolver_errors), code);
     print_report(call, entry ? entry->name : "unknown error", code, gai_strerror(code));
 #endif
 }

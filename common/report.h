@@ -20,10 +20,10 @@
  * printf(); other compilers (MSVC) see nothing. */
 #if defined(__MINGW32__)
 /* MinGW builds use its C99-conforming printf (__USE_MINGW_ANSI_STDIO), checked as gnu_printf. */
-#    define REPORT_PRINTF_FORMAT(format_index, first_arg) \
+#    define REPORT_PRINTF_FORMAT(format_index, first_arg)                                          \
         __attribute__((format(gnu_printf, format_index, first_arg)))
 #elif defined(__GNUC__) || defined(__clang__)
-#    define REPORT_PRINTF_FORMAT(format_index, first_arg) \
+#    define REPORT_PRINTF_FORMAT(format_index, first_arg)                                          \
         __attribute__((format(printf, format_index, first_arg)))
 #else
 #    define REPORT_PRINTF_FORMAT(format_index, first_arg)

@@ -84,8 +84,8 @@ TEST(empty_host_is_a_usage_error)
 }
 
 static const struct test_case tests[] = {
-    TEST_CASE(help_prints_usage_and_exits_0),   TEST_CASE(unknown_option_is_a_usage_error),
-    TEST_CASE(stray_argument_is_a_usage_error), TEST_CASE(bad_port_values_are_usage_errors),
+    TEST_CASE(help_prints_usage_and_exits_0),         TEST_CASE(unknown_option_is_a_usage_error),
+    TEST_CASE(stray_argument_is_a_usage_error),       TEST_CASE(bad_port_values_are_usage_errors),
     TEST_CASE(missing_option_value_is_a_usage_error), TEST_CASE(empty_host_is_a_usage_error),
 };
 TEST_MAIN(tests)

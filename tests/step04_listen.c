@@ -66,8 +66,8 @@ TEST(port_in_use_reports_bind_and_exits_1)
     SOCKET occupier = harness_listen("127.0.0.1", port, sizeof port);
     struct child *run = child_run(harness_program(), "--port", port, NULL);
     ASSERT_EQ(child_exit_code(run), 1);
-    snprintf(expected, sizeof expected, "04-listen: bind failed: %s (%d): ",
-             ERROR_NAME(EADDRINUSE), ERROR_CODE(EADDRINUSE));
+    snprintf(expected, sizeof expected, "04-listen: bind failed: %s (%d): ", ERROR_NAME(EADDRINUSE),
+             ERROR_CODE(EADDRINUSE));
     ASSERT_STARTS_WITH(child_stderr(run), expected);
     child_free(run);
     closesocket(occupier);

@@ -41,8 +41,9 @@ TEST(a_reset_is_reported_as_a_recv_failure_not_an_end)
     client_reset(client_connect(server.host, server.port));
     ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 1);
     char expected[128];
-    snprintf(expected, sizeof expected, "06-send-recv: recv failed: %s (%d): ",
-             ERROR_NAME(ECONNRESET), ERROR_CODE(ECONNRESET));
+    snprintf(expected, sizeof expected,
+             "06-send-recv: recv failed: %s (%d): ", ERROR_NAME(ECONNRESET),
+             ERROR_CODE(ECONNRESET));
     ASSERT_STARTS_WITH(child_stderr(server.process), expected);
     ASSERT_NOT_CONTAINS(child_stdout(server.process), "received and echoed");
     child_free(server.process);

@@ -35,9 +35,9 @@ TEST(a_message_comes_back_then_end_of_stream)
     ASSERT_NE(shutdown(client, SD_SEND), SOCKET_ERROR);
     char reply[64];
     size_t received = 0;
-    ASSERT_EQ(client_recv_until_closed(client, reply, sizeof reply - 1, &received,
-                                       HARNESS_DEADLINE_MS),
-              0);
+    ASSERT_EQ(
+        client_recv_until_closed(client, reply, sizeof reply - 1, &received, HARNESS_DEADLINE_MS),
+        0);
     reply[received] = '\0';
     ASSERT_STR_EQ(reply, message);
     child_expect_line(server.process, "received and echoed 13 bytes", HARNESS_DEADLINE_MS);

@@ -31,32 +31,48 @@ static void expect_served(const struct server *server, size_t bytes)
     ASSERT_STR_EQ(line + strlen(line) - strlen(suffix), suffix);
 }
 
-/** Stops the server with Ctrl-C and checks that it says so and exits 0. */
+/** Stops a server that has no `--clients` limit, with Ctrl-C, and checks it exits 0. */
 static void interrupt_and_expect_clean_exit(struct server *server)
 {
+#ifdef _WIN32
+    /* Wine cannot deliver Ctrl-Break to a program whose console is a pipe (the ctrl_c tests
+     * say so when they skip); there the server is killed instead. */
+    child_free(server->process);
+#else
     child_interrupt(server->process);
     ASSERT_EQ(child_wait(server->process, HARNESS_DEADLINE_MS), 0);
     ASSERT_CONTAINS(child_stdout(server->process), "shut down after ");
+    child_free(server->process);
+#endif
+}
+
+/** Checks that a server started with `--clients N` exits 0 after its N clients. */
+static void expect_exit_after(struct server *server, const char *clients)
+{
+    char expected[64];
+    snprintf(expected, sizeof expected, "shut down after %s client%s\n", clients,
+             strcmp(clients, "1") == 0 ? "" : "s");
+    ASSERT_EQ(child_wait(server->process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stdout(server->process), expected);
     child_free(server->process);
 }
 
 TEST(serves_several_clients_in_sequence)
 {
-    struct server server = server_start(harness_program(), "listening on ", NULL);
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "5", NULL);
     static const size_t sizes[] = {1, 1000, 65536, 0, 200000};
     for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         echo_through(&server, sizes[i], i + 1);
         expect_served(&server, sizes[i]);
     }
     ASSERT_STR_EQ(child_stderr(server.process), "");
-    interrupt_and_expect_clean_exit(&server);
+    expect_exit_after(&server, "5");
 }
 
 TEST(echoes_8_mib_byte_for_byte)
 {
     /* Far more than the socket buffers hold: only correct partial sends get it all back. */
-    struct server server = server_start(harness_program(), "listening on ", "--clients", "1",
-                                        NULL);
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "1", NULL);
     echo_through(&server, 8u << 20, 8);
     expect_served(&server, 8u << 20);
     ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
@@ -65,6 +81,8 @@ TEST(echoes_8_mib_byte_for_byte)
 
 TEST(survives_a_client_that_resets_mid_transfer)
 {
+    /* No --clients: whether a client reset while still queued is ever accepted, and so
+     * counted, depends on the system. */
     struct server server = server_start(harness_program(), "listening on ", NULL);
     char data[64 * 1024];
     harness_fill_random(data, sizeof data, 9);
@@ -96,14 +114,16 @@ TEST(survives_a_client_that_leaves_without_reading)
         closesocket(leaver);
     }
     echo_through(&server, 5000, 12);
-    child_expect_line(server.process, "served ", HARNESS_DEADLINE_MS); /* the last one, at least */
+    /* Whether each leaver was served or failed depends on timing; the last one is served. */
+    while (strstr(child_expect_line(server.process, "served ", HARNESS_DEADLINE_MS),
+                  ": echoed 5000 bytes") == NULL)
+        continue;
     interrupt_and_expect_clean_exit(&server);
 }
 
 TEST(stops_after_the_number_of_clients_given)
 {
-    struct server server = server_start(harness_program(), "listening on ", "--clients", "2",
-                                        NULL);
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "2", NULL);
     echo_through(&server, 10, 1);
     echo_through(&server, 20, 2);
     ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
@@ -114,8 +134,8 @@ TEST(stops_after_the_number_of_clients_given)
 
 TEST(serves_ipv6_clients)
 {
-    struct server server = server_start(harness_program(), "listening on ", "--host", "::1",
-                                        "--clients", "1", NULL);
+    struct server server =
+        server_start(harness_program(), "listening on ", "--host", "::1", "--clients", "1", NULL);
     ASSERT_STR_EQ(server.host, "::1");
     echo_through(&server, 3000, 13);
     ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
@@ -129,8 +149,9 @@ TEST(port_in_use_reports_bind_and_exits_1)
     SOCKET occupier = harness_listen("127.0.0.1", port, sizeof port);
     struct child *run = child_run(harness_program(), "--port", port, NULL);
     ASSERT_EQ(child_exit_code(run), 1);
-    snprintf(expected, sizeof expected, "08-complete-server: bind failed: %s (%d): ",
-             ERROR_NAME(EADDRINUSE), ERROR_CODE(EADDRINUSE));
+    snprintf(expected, sizeof expected,
+             "08-complete-server: bind failed: %s (%d): ", ERROR_NAME(EADDRINUSE),
+             ERROR_CODE(EADDRINUSE));
     ASSERT_STARTS_WITH(child_stderr(run), expected);
     child_free(run);
     closesocket(occupier);
@@ -184,7 +205,7 @@ TEST(out_of_descriptors_pauses_and_recovers)
         harness_skip("a wrapper such as valgrind needs descriptors of its own");
     /* stdin, stdout, stderr and the listening socket: accept() has no descriptor left. */
     child_limit_open_files(4);
-    struct server server = server_start(harness_program(), "listening on ", NULL);
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "1", NULL);
     child_limit_open_files(0);
     SOCKET client = client_connect(server.host, server.port); /* queued by the kernel */
 
@@ -210,15 +231,14 @@ TEST(out_of_descriptors_pauses_and_recovers)
     client_echo_exchange(client, message, strlen(message), HARNESS_DEADLINE_MS);
     expect_served(&server, strlen(message));
     closesocket(client);
-    interrupt_and_expect_clean_exit(&server);
+    expect_exit_after(&server, "1");
 }
 
 TEST(echoes_what_netcat_sends)
 {
     if (strcmp(harness_program_at(1), "NETCAT-NOTFOUND") == 0)
         harness_skip("nc (netcat-openbsd) was not found when the build was configured");
-    struct server server = server_start(harness_program(), "listening on ", "--clients", "1",
-                                        NULL);
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "1", NULL);
     /* -N: shut down the sending side at the end of input, as our own clients do. */
     struct child *nc = child_start(harness_program_at(1), "-N", server.host, server.port, NULL);
     child_write(nc, "hello from netcat\n");

@@ -18,8 +18,7 @@ int main(int argc, char **argv)
     struct options opts;
 
     if (!options_parse(argc, argv, OPTIONS_NONE,
-                       "Starts the socket library, says what it negotiated, and cleans up.",
-                       &opts))
+                       "Starts the socket library, says what it negotiated, and cleans up.", &opts))
         return opts.exit_status;
 
     //! [startup]

@@ -32,7 +32,8 @@ int main(int argc, char **argv)
     int status = NET_EXIT_FAILURE;
 
     if (!options_parse(argc, argv, OPTIONS_ADDRESS,
-                       "Accepts one TCP connection, prints the client's address, and closes it.", &opts))
+                       "Accepts one TCP connection, prints the client's address, and closes it.",
+                       &opts))
         return opts.exit_status;
 
     //! [startup]

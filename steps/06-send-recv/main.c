@@ -39,8 +39,10 @@ int main(int argc, char **argv)
     int rc;
     int status = NET_EXIT_FAILURE;
 
-    if (!options_parse(argc, argv, OPTIONS_ADDRESS,
-                       "Accepts one TCP connection and echoes what it receives until the client is done.", &opts))
+    if (!options_parse(
+            argc, argv, OPTIONS_ADDRESS,
+            "Accepts one TCP connection and echoes what it receives until the client is done.",
+            &opts))
         return opts.exit_status;
 
     //! [startup]

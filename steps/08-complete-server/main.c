@@ -257,7 +257,8 @@ int main(int argc, char **argv)
             if (kind == NET_ACCEPT_FATAL)
                 goto cleanup;
             if (kind == NET_ACCEPT_BACK_OFF)
-                net_sleep_ms(BACK_OFF_MS); /* the connection stays queued; retrying at once would spin */
+                net_sleep_ms(
+                    BACK_OFF_MS); /* the connection stays queued; retrying at once would spin */
             continue;
         }
         accepted++;

@@ -184,12 +184,11 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
         }
         long long left = deadline - harness_now_ms();
         if (left <= 0)
-            harness_fail(__FILE__, __LINE__,
-                         "echo not complete within %d ms: sent %lu of %lu, received %lu",
-                         timeout_ms, (unsigned long)sent, (unsigned long)length,
-                         (unsigned long)got);
+            harness_fail(
+                __FILE__, __LINE__, "echo not complete within %d ms: sent %lu of %lu, received %lu",
+                timeout_ms, (unsigned long)sent, (unsigned long)length, (unsigned long)got);
         bool readable = false, writable = false;
-        wait_ready(s, sent < length, left > 100 ? 100 : (int)left, &readable, &writable);
+        wait_ready(s, sent<length, left> 100 ? 100 : (int)left, &readable, &writable);
         if (writable) {
             size_t chunk = length - sent > 65536 ? 65536 : length - sent;
             int n = send(s, data + sent, (int)chunk, MSG_NOSIGNAL);
@@ -201,7 +200,8 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
         }
         if (readable) {
             /* One spare byte: an echo longer than what was sent is caught, not cut. */
-            int n = recv(s, received + got, (int)(length + 1 - got > 65536 ? 65536 : length + 1 - got), 0);
+            int n = recv(s, received + got,
+                         (int)(length + 1 - got > 65536 ? 65536 : length + 1 - got), 0);
             if (n == 0) {
                 break;
             } else if (n == SOCKET_ERROR) {
@@ -221,8 +221,8 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
     ASSERT_EQ(got, length);
     for (size_t i = 0; i < length; i++) {
         if (received[i] != data[i])
-            harness_fail(__FILE__, __LINE__, "echo differs at byte %lu of %lu",
-                         (unsigned long)i, (unsigned long)length);
+            harness_fail(__FILE__, __LINE__, "echo differs at byte %lu of %lu", (unsigned long)i,
+                         (unsigned long)length);
     }
     free(received);
 }
@@ -233,8 +233,8 @@ void client_reset(SOCKET s)
     struct linger abort_close;
     abort_close.l_onoff = 1;
     abort_close.l_linger = 0;
-    if (setsockopt(s, SOL_SOCKET, SO_LINGER, (const char *)&abort_close,
-                   (int)sizeof abort_close) == SOCKET_ERROR)
+    if (setsockopt(s, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, (int)sizeof abort_close) ==
+        SOCKET_ERROR)
         harness_fail(__FILE__, __LINE__, "setsockopt(SO_LINGER) failed: %s",
                      error_text(net_last_error()));
     closesocket(s);

@@ -35,10 +35,10 @@
  * ERROR_NAME(EADDRINUSE) is "EADDRINUSE" on POSIX and "WSAEADDRINUSE" on Windows.
  */
 #ifdef _WIN32
-#    define ERROR_NAME(name) "WSA" #name
+#    define ERROR_NAME(name) "WSA" #    name
 #    define ERROR_CODE(name) WSA##name
 #else
-#    define ERROR_NAME(name) #name
+#    define ERROR_NAME(name) #    name
 #    define ERROR_CODE(name) name
 #endif
 
@@ -53,12 +53,15 @@ struct test_case {
 /** Defines a test function; the name says what it proves. */
 #define TEST(name) static void test_##name(void)
 /** A row of the tests table. */
-#define TEST_CASE(name) {#name, test_##name}
+#define TEST_CASE(name)                                                                            \
+    {                                                                                              \
+#        name, test_##name                                                                         \
+    }
 /** Defines main() for a table of tests. */
-#define TEST_MAIN(table)                                                                       \
-    int main(int argc, char **argv)                                                            \
-    {                                                                                          \
-        return harness_main(argc, argv, table, sizeof(table) / sizeof((table)[0]));            \
+#define TEST_MAIN(table)                                                                           \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        return harness_main(argc, argv, table, sizeof(table) / sizeof((table)[0]));                \
     }
 
 /** Runs the test named by argv[1]; argv[2...] are the programs under test. */
@@ -76,48 +79,47 @@ const char *harness_program_at(int index);
 void harness_skip(const char *reason);
 
 /** Prints a failure with its location and everything the children wrote; never returns. */
-void harness_fail(const char *file, int line, const char *format, ...)
-    REPORT_PRINTF_FORMAT(3, 4);
+void harness_fail(const char *file, int line, const char *format, ...) REPORT_PRINTF_FORMAT(3, 4);
 
 /** Fails unless @p expr is true. */
-#define ASSERT_TRUE(expr)                                                                      \
-    do {                                                                                       \
-        if (!(expr))                                                                           \
-            harness_fail(__FILE__, __LINE__, "`%s` is false", #expr);                         \
+#define ASSERT_TRUE(expr)                                                                          \
+    do {                                                                                           \
+        if (!(expr))                                                                               \
+            harness_fail(__FILE__, __LINE__, "`%s` is false", #expr);                              \
     } while (0)
 
 /** Fails unless two integers are equal; each side is evaluated once. */
-#define ASSERT_EQ(a, b)                                                                        \
-    do {                                                                                       \
-        long long assert_a_ = (long long)(a), assert_b_ = (long long)(b);                      \
-        if (assert_a_ != assert_b_)                                                            \
-            harness_fail(__FILE__, __LINE__, "`%s == %s` (%lld == %lld)", #a, #b, assert_a_,   \
-                         assert_b_);                                                           \
+#define ASSERT_EQ(a, b)                                                                            \
+    do {                                                                                           \
+        long long assert_a_ = (long long)(a), assert_b_ = (long long)(b);                          \
+        if (assert_a_ != assert_b_)                                                                \
+            harness_fail(__FILE__, __LINE__, "`%s == %s` (%lld == %lld)", #a, #b, assert_a_,       \
+                         assert_b_);                                                               \
     } while (0)
 
 /** Fails unless two integers differ. */
-#define ASSERT_NE(a, b)                                                                        \
-    do {                                                                                       \
-        long long assert_a_ = (long long)(a), assert_b_ = (long long)(b);                      \
-        if (assert_a_ == assert_b_)                                                            \
-            harness_fail(__FILE__, __LINE__, "`%s != %s` (%lld != %lld)", #a, #b, assert_a_,   \
-                         assert_b_);                                                           \
+#define ASSERT_NE(a, b)                                                                            \
+    do {                                                                                           \
+        long long assert_a_ = (long long)(a), assert_b_ = (long long)(b);                          \
+        if (assert_a_ == assert_b_)                                                                \
+            harness_fail(__FILE__, __LINE__, "`%s != %s` (%lld != %lld)", #a, #b, assert_a_,       \
+                         assert_b_);                                                               \
     } while (0)
 
 /** Fails unless two strings are equal. */
-#define ASSERT_STR_EQ(a, b)                                                                    \
+#define ASSERT_STR_EQ(a, b)                                                                        \
     harness_assert_str(__FILE__, __LINE__, #a, #b, (a), (b), HARNESS_STR_EQUAL)
 /** Fails unless string @p haystack contains @p needle. */
-#define ASSERT_CONTAINS(haystack, needle)                                                      \
-    harness_assert_str(__FILE__, __LINE__, #haystack, #needle, (haystack), (needle),          \
+#define ASSERT_CONTAINS(haystack, needle)                                                          \
+    harness_assert_str(__FILE__, __LINE__, #haystack, #needle, (haystack), (needle),               \
                        HARNESS_STR_CONTAINS)
 /** Fails unless string @p text starts with @p prefix. */
-#define ASSERT_STARTS_WITH(text, prefix)                                                       \
-    harness_assert_str(__FILE__, __LINE__, #text, #prefix, (text), (prefix),                   \
+#define ASSERT_STARTS_WITH(text, prefix)                                                           \
+    harness_assert_str(__FILE__, __LINE__, #text, #prefix, (text), (prefix),                       \
                        HARNESS_STR_STARTS_WITH)
 /** Fails if string @p haystack contains @p needle. */
-#define ASSERT_NOT_CONTAINS(haystack, needle)                                                  \
-    harness_assert_str(__FILE__, __LINE__, #haystack, #needle, (haystack), (needle),          \
+#define ASSERT_NOT_CONTAINS(haystack, needle)                                                      \
+    harness_assert_str(__FILE__, __LINE__, #haystack, #needle, (haystack), (needle),               \
                        HARNESS_STR_NOT_CONTAINS)
 
 /** The string comparisons of harness_assert_str(). */
