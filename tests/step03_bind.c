@@ -34,23 +34,8 @@ TEST(binds_the_ipv6_loopback)
     child_free(run);
 }
 
-TEST(port_in_use_reports_bind_and_exits_1)
-{
-    char port[8], expected[128];
-    SOCKET occupier = harness_listen("127.0.0.1", port, sizeof port);
-    struct child *run = child_run(harness_program(), "--port", port, NULL);
-    ASSERT_EQ(child_exit_code(run), 1);
-    snprintf(expected, sizeof expected, "03-bind: bind failed: %s (%d): ", ERROR_NAME(EADDRINUSE),
-             ERROR_CODE(EADDRINUSE));
-    ASSERT_STARTS_WITH(child_stderr(run), expected);
-    ASSERT_STR_EQ(child_stdout(run), "");
-    child_free(run);
-    closesocket(occupier);
-}
-
 static const struct test_case tests[] = {
     TEST_CASE(port_zero_prints_the_port_the_system_chose),
     TEST_CASE(binds_the_ipv6_loopback),
-    TEST_CASE(port_in_use_reports_bind_and_exits_1),
 };
 TEST_MAIN(tests)

@@ -60,24 +60,10 @@ TEST(listens_on_the_ipv6_loopback)
     child_free(server.process);
 }
 
-TEST(port_in_use_reports_bind_and_exits_1)
-{
-    char port[8], expected[128];
-    SOCKET occupier = harness_listen("127.0.0.1", port, sizeof port);
-    struct child *run = child_run(harness_program(), "--port", port, NULL);
-    ASSERT_EQ(child_exit_code(run), 1);
-    snprintf(expected, sizeof expected, "04-listen: bind failed: %s (%d): ", ERROR_NAME(EADDRINUSE),
-             ERROR_CODE(EADDRINUSE));
-    ASSERT_STARTS_WITH(child_stderr(run), expected);
-    child_free(run);
-    closesocket(occupier);
-}
-
 static const struct test_case tests[] = {
     TEST_CASE(prints_listening_line_and_exits_0_at_end_of_input),
     TEST_CASE(enter_stops_it),
     TEST_CASE(backlog_completes_connections_without_accept),
     TEST_CASE(listens_on_the_ipv6_loopback),
-    TEST_CASE(port_in_use_reports_bind_and_exits_1),
 };
 TEST_MAIN(tests)

@@ -9,19 +9,12 @@
 
 TEST(echoes_a_few_hundred_kilobytes_byte_for_byte)
 {
-    enum { SIZE = 300 * 1024 };
-    char *data = malloc(SIZE);
-    ASSERT_TRUE(data != NULL);
-    harness_fill_random(data, SIZE, 6);
     struct server server = server_start(harness_program(), "listening on ", NULL);
-    SOCKET client = client_connect(server.host, server.port);
-    client_echo_exchange(client, data, SIZE, HARNESS_DEADLINE_MS);
+    client_echo_random(server.host, server.port, 300 * 1024, 6);
     child_expect_line(server.process, "received and echoed 307200 bytes", HARNESS_DEADLINE_MS);
     ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
     ASSERT_STR_EQ(child_stderr(server.process), "");
-    closesocket(client);
     child_free(server.process);
-    free(data);
 }
 
 TEST(an_empty_stream_is_an_orderly_end)

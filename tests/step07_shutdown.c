@@ -11,19 +11,12 @@
 
 TEST(echo_ends_with_an_orderly_end_of_stream)
 {
-    enum { SIZE = 400 * 1024 };
-    char *data = malloc(SIZE);
-    ASSERT_TRUE(data != NULL);
-    harness_fill_random(data, SIZE, 7);
     struct server server = server_start(harness_program(), "listening on ", NULL);
-    SOCKET client = client_connect(server.host, server.port);
     /* Checks every byte, then that recv() returns 0 (FIN), not an error (RST). */
-    client_echo_exchange(client, data, SIZE, HARNESS_DEADLINE_MS);
+    client_echo_random(server.host, server.port, 400 * 1024, 7);
     ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
     ASSERT_STR_EQ(child_stderr(server.process), "");
-    closesocket(client);
     child_free(server.process);
-    free(data);
 }
 
 TEST(a_message_comes_back_then_end_of_stream)

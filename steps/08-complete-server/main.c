@@ -41,7 +41,9 @@ static BOOL WINAPI on_console_event(DWORD event)
     case CTRL_BREAK_EVENT:
     case CTRL_CLOSE_EVENT:
         stop_requested = 1;
-        return TRUE; /* handled: do not end the process, the main loop will */
+        /* Handled: the main loop ends the program. (When the console window closes, Windows
+         * ends the process shortly after this returns, whatever it says.) */
+        return TRUE;
     default:
         return FALSE;
     }

@@ -227,6 +227,19 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
     free(received);
 }
 
+void client_echo_random(const char *host, const char *port, size_t length, unsigned seed)
+{
+    char *data = malloc(length ? length : 1);
+    if (data == NULL)
+        harness_fail(__FILE__, __LINE__, "out of memory");
+    harness_fill_random(data, length, seed);
+    SOCKET s = client_connect(host, port);
+    /* Generous: 8 MiB through a server under valgrind or Wine takes a while. */
+    client_echo_exchange(s, data, length, HARNESS_DEADLINE_MS * 2);
+    closesocket(s);
+    free(data);
+}
+
 void client_reset(SOCKET s)
 {
     /* Linger on, with a zero timeout: close() discards unsent data and sends RST. */

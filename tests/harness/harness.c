@@ -34,7 +34,7 @@ const char *harness_program_at(int index)
     return program_args[index];
 }
 
-void harness_fail(const char *file, int line, const char *format, ...)
+_Noreturn void harness_fail(const char *file, int line, const char *format, ...)
 {
     va_list args;
     va_start(args, format);
@@ -47,7 +47,7 @@ void harness_fail(const char *file, int line, const char *format, ...)
     exit(1);
 }
 
-void harness_skip(const char *reason)
+_Noreturn void harness_skip(const char *reason)
 {
     printf("SKIPPED: %s\n", reason);
     fflush(stdout);

@@ -76,10 +76,11 @@ const char *harness_program_at(int index);
 #define HARNESS_SKIPPED 77
 
 /** Ends the test as skipped, saying why (something this platform cannot do). */
-void harness_skip(const char *reason);
+_Noreturn void harness_skip(const char *reason);
 
 /** Prints a failure with its location and everything the children wrote; never returns. */
-void harness_fail(const char *file, int line, const char *format, ...) REPORT_PRINTF_FORMAT(3, 4);
+_Noreturn void harness_fail(const char *file, int line, const char *format, ...)
+    REPORT_PRINTF_FORMAT(3, 4);
 
 /** Fails unless @p expr is true. */
 #define ASSERT_TRUE(expr)                                                                          \
@@ -236,6 +237,12 @@ int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received,
  * exactly the bytes sent followed by end of stream.
  */
 void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout_ms);
+
+/**
+ * Connects to host:port, echoes @p length pseudo-random bytes made from @p seed through
+ * client_echo_exchange() (which checks every byte and the end of stream), and closes.
+ */
+void client_echo_random(const char *host, const char *port, size_t length, unsigned seed);
 
 /** Closes with SO_LINGER {1, 0}: the peer gets a reset (RST) instead of an orderly close. */
 void client_reset(SOCKET s);

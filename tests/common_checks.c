@@ -1,7 +1,8 @@
 /**
- * @file cli_tests.c
- * @brief The command line every step shares: `--help`, and usage errors that name the bad
- *        option or value and exit with code 2 before any socket call.
+ * @file common_checks.c
+ * @brief What every step shares: the command line (`--help`, and usage errors that name the
+ *        bad option or value and exit with code 2 before any socket call), and, for every
+ *        step that binds, the report of a port already in use.
  */
 #include "harness.h"
 
@@ -83,9 +84,25 @@ TEST(empty_host_is_a_usage_error)
                        "invalid --host value '': expected an address or a name (see --help)");
 }
 
+TEST(port_in_use_reports_bind_and_exits_1)
+{
+    char port[8], name[64], expected[128];
+    program_name(name, sizeof name);
+    SOCKET occupier = harness_listen("127.0.0.1", port, sizeof port);
+    struct child *run = child_run(harness_program(), "--port", port, NULL);
+    ASSERT_EQ(child_exit_code(run), 1);
+    snprintf(expected, sizeof expected, "%s: bind failed: %s (%d): ", name, ERROR_NAME(EADDRINUSE),
+             ERROR_CODE(EADDRINUSE));
+    ASSERT_STARTS_WITH(child_stderr(run), expected);
+    ASSERT_STR_EQ(child_stdout(run), "");
+    child_free(run);
+    closesocket(occupier);
+}
+
 static const struct test_case tests[] = {
     TEST_CASE(help_prints_usage_and_exits_0),         TEST_CASE(unknown_option_is_a_usage_error),
     TEST_CASE(stray_argument_is_a_usage_error),       TEST_CASE(bad_port_values_are_usage_errors),
     TEST_CASE(missing_option_value_is_a_usage_error), TEST_CASE(empty_host_is_a_usage_error),
+    TEST_CASE(port_in_use_reports_bind_and_exits_1),
 };
 TEST_MAIN(tests)
