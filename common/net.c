@@ -9,8 +9,11 @@
 #include <string.h>
 
 #ifdef _WIN32
+#    include <fcntl.h>
+#    include <io.h>
 static char library_description[WSADESCRIPTION_LEN + WSASYS_STATUS_LEN + 64];
 #else
+#    include <fcntl.h>
 #    include <poll.h>
 #    include <signal.h>
 #    include <time.h>
@@ -148,6 +151,28 @@ int net_wait_readable(SOCKET s, int timeout_ms)
 #endif
 }
 
+int net_set_nonblocking(SOCKET s)
+{
+#ifdef _WIN32
+    u_long on = 1;
+    return ioctlsocket(s, FIONBIO, &on) == SOCKET_ERROR ? SOCKET_ERROR : 0;
+#else
+    int flags = fcntl(s, F_GETFL);
+    if (flags == -1 || fcntl(s, F_SETFL, flags | O_NONBLOCK) == -1)
+        return SOCKET_ERROR;
+    return 0;
+#endif
+}
+
+int net_would_block(int code)
+{
+#ifdef _WIN32
+    return code == WSAEWOULDBLOCK;
+#else
+    return code == EAGAIN || code == EWOULDBLOCK || code == EINTR;
+#endif
+}
+
 void net_sleep_ms(int ms)
 {
 #ifdef _WIN32
@@ -157,6 +182,40 @@ void net_sleep_ms(int ms)
     pause.tv_sec = ms / 1000;
     pause.tv_nsec = (long)(ms % 1000) * 1000000L;
     nanosleep(&pause, NULL);
+#endif
+}
+
+int net_binary_stdio(void)
+{
+#ifdef _WIN32
+    /* _setmode() returns the previous mode, or -1 with errno set. */
+    if (_setmode(_fileno(stdin), _O_BINARY) == -1 || _setmode(_fileno(stdout), _O_BINARY) == -1)
+        return -1;
+#endif
+    return 0;
+}
+
+int net_input_is_terminal(void)
+{
+#ifdef _WIN32
+    return _isatty(_fileno(stdin)) != 0;
+#else
+    return isatty(STDIN_FILENO);
+#endif
+}
+
+long net_read_input(char *buf, size_t size)
+{
+#ifdef _WIN32
+    /* _read() takes an unsigned int count; a chunk of input never needs more. */
+    int got = _read(_fileno(stdin), buf, size > 65536 ? 65536u : (unsigned)size);
+    return got;
+#else
+    for (;;) {
+        ssize_t got = read(STDIN_FILENO, buf, size);
+        if (got >= 0 || errno != EINTR)
+            return (long)got;
+    }
 #endif
 }
 
@@ -203,4 +262,39 @@ enum net_accept_failure net_classify_accept_error(int code)
     default:
         return NET_ACCEPT_FATAL;
     }
+}
+
+int net_wait_writable(SOCKET s, int timeout_ms)
+{
+#ifdef _WIN32
+    fd_set writable;
+    struct timeval timeout;
+    FD_ZERO(&writable);
+    FD_SET(s, &writable);
+    timeout.tv_sec = timeout_ms / 1000;
+    timeout.tv_usec = (timeout_ms % 1000) * 1000;
+    int rc = select(0, NULL, &writable, NULL, timeout_ms < 0 ? NULL : &timeout);
+    return rc == SOCKET_ERROR ? SOCKET_ERROR : rc > 0;
+#else
+    struct pollfd entry;
+    entry.fd = s;
+    entry.events = POLLOUT;
+    entry.revents = 0;
+    int rc = poll(&entry, 1, timeout_ms < 0 ? -1 : timeout_ms);
+    if (rc < 0)
+        return errno == EINTR ? 0 : SOCKET_ERROR;
+    return rc > 0;
+#endif
+}
+
+int net_poll(struct pollfd *fds, size_t count, int timeout_ms)
+{
+#ifdef _WIN32
+    return WSAPoll(fds, (ULONG)count, timeout_ms < 0 ? -1 : timeout_ms);
+#else
+    int rc = poll(fds, (nfds_t)count, timeout_ms < 0 ? -1 : timeout_ms);
+    if (rc < 0 && errno == EINTR)
+        return 0;
+    return rc;
+#endif
 }

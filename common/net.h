@@ -37,8 +37,10 @@
 #    include <netinet/tcp.h>
 #    include <arpa/inet.h>
 #    include <netdb.h>
+#    include <sys/select.h> /* select(), which Winsock declares in <winsock2.h> */
 #    include <unistd.h>
 #    include <errno.h>
+#    include <poll.h>
 
 /** A socket handle. On POSIX it is a file descriptor; Winsock's is an unsigned `UINT_PTR`. */
 typedef int SOCKET;
@@ -149,6 +151,34 @@ const char *net_protocol_name(int protocol);
  */
 int net_wait_readable(SOCKET s, int timeout_ms);
 
+/**
+ * @brief Makes a socket non-blocking: from now on, a call that would have to wait fails at
+ *        once with an error for which net_would_block() is true.
+ *
+ * A program that both sends and receives on one thread needs this even when it waits with
+ * `select()` or `poll()` first: "writable" promises room for some bytes, but a blocking
+ * `send()` returns only when it has queued all of them, and while it waits nobody reads what
+ * the peer sends. Windows: `ioctlsocket(FIONBIO)`; a socket returned by `accept()` inherits
+ * the mode of its listening socket. POSIX: `fcntl()` adds `O_NONBLOCK`; on Linux an accepted
+ * socket does not inherit it.
+ *
+ * @param s the socket.
+ * @return 0, or `SOCKET_ERROR` (the error in net_last_error()).
+ */
+int net_set_nonblocking(SOCKET s);
+
+/**
+ * @brief Tells whether a call on a non-blocking socket failed only because it would have had
+ *        to wait ("not now"); the program tries again when the socket is ready.
+ *
+ * Windows: `WSAEWOULDBLOCK`. POSIX: `EAGAIN` or `EWOULDBLOCK` (POSIX allows two values; on
+ * Linux, macOS and the BSDs they are one), and `EINTR`, a call interrupted by a signal.
+ *
+ * @param code the error from net_last_error() right after the call failed.
+ * @return nonzero for "not now", 0 for a real failure.
+ */
+int net_would_block(int code);
+
 /** What a server should do after `accept()` failed: see net_classify_accept_error(). */
 enum net_accept_failure {
     NET_ACCEPT_SKIP,     /**< a problem of that one connection: accept the next at once */
@@ -176,5 +206,77 @@ enum net_accept_failure net_classify_accept_error(int code);
  * @param ms milliseconds (`Sleep()` on Windows, `nanosleep()` on POSIX).
  */
 void net_sleep_ms(int ms);
+
+/**
+ * @brief Puts standard input and standard output in binary mode, so that bytes pass through a
+ *        program unchanged.
+ *
+ * Windows: the C runtime opens both in text mode, which writes every `\n` as `\r\n`, reads
+ * `\r\n` as `\n`, and takes Ctrl-Z (byte 0x1A) in the input for its end: any file that is
+ * not text would arrive altered. `_setmode(_fileno(...), _O_BINARY)` turns that off. POSIX:
+ * text and binary streams are the same; does nothing.
+ *
+ * @return 0, or -1 if a stream could not be switched (`errno` says why).
+ */
+int net_binary_stdio(void);
+
+/**
+ * @brief Reads what standard input has now, without waiting for a full buffer.
+ *
+ * `fread()` returns only when the buffer is full or the input ends, so lines typed at a
+ * terminal would wait for Ctrl-D. This returns as soon as there is anything: a line from a
+ * terminal, what a pipe holds. POSIX: `read()` on descriptor 0, retried after a signal.
+ * Windows: `_read()` (binary after net_binary_stdio()); at most 64 KiB per call.
+ *
+ * @param buf where to store the bytes.
+ * @param size the room in @p buf.
+ * @return the number of bytes read, 0 at the end of the input, -1 on an error (in `errno`).
+ */
+long net_read_input(char *buf, size_t size);
+
+/**
+ * @brief Tells whether standard input is a terminal (a person typing) rather than a pipe or
+ *        a file.
+ * @return nonzero for a terminal: `isatty()` on POSIX, `_isatty()` on Windows.
+ */
+int net_input_is_terminal(void);
+
+/**
+ * @brief Waits until a socket has room to send (or has failed), or until a timeout expires.
+ *
+ * The counterpart of net_wait_readable(): a `send()` on a non-blocking socket whose buffer is
+ * full fails with "would block" (net_would_block()); this waits, in a slice the caller
+ * chooses, for the peer to read. POSIX uses `poll()`; Windows uses `select()`.
+ *
+ * @param s the socket.
+ * @param timeout_ms how long to wait, in milliseconds; negative means no limit.
+ * @return 1 if writable, 0 on timeout, `SOCKET_ERROR` on failure (error in net_last_error()).
+ *         A signal that interrupts the wait on POSIX counts as a timeout.
+ */
+int net_wait_writable(SOCKET s, int timeout_ms);
+
+/**
+ * @brief Waits until one of several sockets is ready, or a timeout expires: `poll()` on
+ *        POSIX, `WSAPoll()` on Windows (Vista and later).
+ *
+ * Both take the same array of `struct pollfd` (`fd`, `events` to watch, `revents` that
+ * happened) and the same flags (`POLLIN`, `POLLOUT`; `POLLHUP`, `POLLERR` and `POLLNVAL` are
+ * reported whether asked for or not). Differences to keep in mind:
+ * - `WSAPoll()` fails with `WSAEINVAL` if `events` holds a flag it does not support:
+ *   ask only for `POLLIN` and `POLLOUT`, never `POLLPRI`, `POLLHUP` or `POLLERR`.
+ * - `WSAPoll()` reports a peer's orderly close as `POLLHUP`, often without `POLLIN`; `poll()`
+ *   reports it as `POLLIN` (a `recv()` of 0 bytes). Treat `POLLHUP` and `POLLERR` as "read
+ *   now": `recv()` then says which it is.
+ * - Before Windows 10 version 2004, `WSAPoll()` never reported a failed non-blocking
+ *   `connect()`; a client should not wait for one without a timeout.
+ *
+ * @param fds the sockets and the events to wait for; `revents` is filled in.
+ * @param count how many entries @p fds has.
+ * @param timeout_ms how long to wait in milliseconds; negative means no limit.
+ * @return the number of entries with `revents` set, 0 on timeout, or `SOCKET_ERROR` (error
+ *         in net_last_error()). A signal that interrupts the wait on POSIX counts as a
+ *         timeout, so that the caller looks at its stop flag.
+ */
+int net_poll(struct pollfd *fds, size_t count, int timeout_ms);
 
 #endif /* NET_H */

@@ -31,13 +31,14 @@
  * | `N connect [=> ERROR]`       | a client connects to the running server (terminal 2 if no N) |
  * | `N send TEXT`                | the client sends TEXT (`\n` is a line break)                |
  * | `N shutdown`                 | the client shuts down its sending side (FIN)                |
- * | `N recv`                     | the client receives until the server closes; shows how it ended |
+ * | `N recv [=> ERROR]`          | the client receives until the server closes; shows how it ended (ERROR: `ECONNRESET`..., or `end-of-stream`) |
  * | `N close` / `N reset`        | the client closes, in order (FIN) or abortively (RST)       |
  *
  * `{host}` and `{port}` in an argument are the address the last started program announced
  * ("listening on 127.0.0.1:40117"). Client actions take `#K` to name the Kth client
  * connected; without it they act on the last one. Blank lines and lines starting with `#`
- * are ignored. Adding an action means adding a branch to run_line().
+ * are ignored. What a running program writes to stderr is shown after its next `line`, or
+ * when it exits. Adding an action means adding a branch to run_line() or run_client().
  *
  * Usage: `transcript PAGE OUTDIR BINDIR DISPLAYDIR`; DISPLAYDIR is how the commands show
  * the programs' folder (the default preset's, `build/default/bin`).
@@ -54,10 +55,10 @@
 #    include <signal.h>
 #endif
 
-#define MAX_LINE 1024
-#define MAX_WORDS 32
+#define MAX_LINE      1024
+#define MAX_WORDS     32
 #define MAX_TERMINALS 4
-#define MAX_CLIENTS 16
+#define MAX_CLIENTS   16
 
 /** One line of the transcript being written: which terminal, and its HTML. */
 struct shown_line {
@@ -67,8 +68,8 @@ struct shown_line {
 
 /** Everything one transcript has started, shown and learned so far. */
 struct session {
-    const char *page;        /**< the page, for error messages */
-    int line_number;         /**< the page's line being run */
+    const char *page; /**< the page, for error messages */
+    int line_number;  /**< the page's line being run */
     struct shown_line *lines;
     size_t line_count;
     size_t line_capacity;
@@ -420,7 +421,7 @@ static void quote_bytes(const char *data, size_t length, char *buf, size_t size)
 static void run_client(int terminal, char *words[], int count)
 {
     const char *expected = NULL;
-    char line[2 * MAX_LINE], error[300];
+    char line[5 * MAX_LINE], error[300];
     count = take_expectation(words, count, &expected);
 
     if (strcmp(words[0], "connect") == 0) {
@@ -436,7 +437,9 @@ static void run_client(int terminal, char *words[], int count)
             const char *bare = strncmp(name, "WSA", 3) == 0 ? name + 3 : name;
             if (code == 0)
                 FAIL("connect succeeded; the page expects %s", expected);
-            show(terminal, "stderr", describe_error(code, error, sizeof error));
+            snprintf(line, sizeof line, "connect failed: %s",
+                     describe_error(code, error, sizeof error));
+            show(terminal, "stderr", line);
             if (strcmp(name, expected) != 0 && strcmp(bare, expected) != 0)
                 FAIL("connect failed with %s; the page expects %s", name, expected);
             return;
@@ -482,17 +485,18 @@ static void run_client(int terminal, char *words[], int count)
         static char data[1 << 20];
         size_t received = 0;
         show_client(terminal, index, "recv until the server closes");
-        int code = client_recv_until_closed(s, data, sizeof data, &received,
-                                            HARNESS_DEADLINE_MS);
+        int code = client_recv_until_closed(s, data, sizeof data, &received, HARNESS_DEADLINE_MS);
         char quoted[4 * MAX_LINE];
-        quote_bytes(data, received < MAX_LINE ? received : MAX_LINE, quoted, sizeof quoted);
-        snprintf(line, sizeof line, "received %lu bytes%s%s", (unsigned long)received,
-                 received ? ": " : "", received ? quoted : "");
-        show(terminal, "", line);
+        quote_bytes(data, received < 400 ? received : 400, quoted, sizeof quoted);
+        if (received > 0) {
+            snprintf(line, sizeof line, "received %lu bytes: %s", (unsigned long)received, quoted);
+            show(terminal, "", line);
+        }
         if (code == 0) {
             show(terminal, "", "end of stream: the server closed in order (FIN)");
         } else {
-            snprintf(line, sizeof line, "recv failed: %s", describe_error(code, error, sizeof error));
+            snprintf(line, sizeof line, "recv failed: %s",
+                     describe_error(code, error, sizeof error));
             show(terminal, "stderr", line);
         }
         if (expected != NULL) {
@@ -517,8 +521,9 @@ static void run_client(int terminal, char *words[], int count)
 /** Runs one line of a transcript. */
 static void run_line(char *text)
 {
-    char *words[MAX_WORDS];
-    int count = split(text, words);
+    char *all_words[MAX_WORDS];
+    char **words = all_words;
+    int count = split(text, all_words);
     if (count == 0 || words[0][0] == '#')
         return;
 

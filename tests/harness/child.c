@@ -24,6 +24,9 @@ typedef HANDLE pipe_end;
 #    include <signal.h>
 #    include <sys/resource.h>
 #    include <sys/wait.h>
+#    ifdef __linux__
+#        include <dirent.h>
+#    endif
 typedef int pipe_end;
 #    define NO_PIPE (-1)
 #endif
@@ -36,11 +39,13 @@ struct captured {
     size_t length;
     size_t capacity;
     pipe_end pipe; /**< NO_PIPE once the child closed it */
+    bool raw;      /**< keep every byte, carriage returns too (see child_keep_stdout_raw()) */
 };
 
 #ifdef _WIN32
 /* A Windows program's stdout and stderr are in text mode: every "\n" arrives as "\r\n".
- * Tests compare text as the program meant it, so the carriage returns are dropped. */
+ * Tests compare text as the program meant it, so the carriage returns are dropped, except
+ * from the stdout of a child that writes binary data (child_keep_stdout_raw()). */
 #    define DROP_CARRIAGE_RETURNS 1
 #else
 #    define DROP_CARRIAGE_RETURNS 0
@@ -87,7 +92,7 @@ static void append(struct captured *c, const char *data, size_t length)
         c->capacity = capacity;
     }
     for (size_t i = 0; i < length; i++) {
-        if (!(DROP_CARRIAGE_RETURNS && data[i] == '\r'))
+        if (!(DROP_CARRIAGE_RETURNS && !c->raw && data[i] == '\r'))
             c->data[c->length++] = data[i];
     }
     c->data[c->length] = '\0';
@@ -143,11 +148,21 @@ static void pump(struct child *c, int timeout_ms)
         Sleep(2);
     }
 }
-#else
-static void pump(struct child *c, int timeout_ms)
+
+/** Waits until the child's stdin pipe may have room again, capturing its output meanwhile. */
+static void wait_for_input_room(struct child *c)
 {
-    struct pollfd fds[2];
-    struct captured *sources[2];
+    pump(c, 2); /* anonymous pipes cannot be waited on for room: look again shortly */
+}
+#else
+/**
+ * Waits up to @p timeout_ms for output from the child and captures it. With @p input_room,
+ * returns as well as soon as the child's stdin pipe has room for more.
+ */
+static void pump_io(struct child *c, int timeout_ms, bool input_room)
+{
+    struct pollfd fds[3];
+    struct captured *sources[3];
     nfds_t count = 0;
     if (c->out.pipe != NO_PIPE) {
         fds[count].fd = c->out.pipe;
@@ -159,12 +174,17 @@ static void pump(struct child *c, int timeout_ms)
         fds[count].events = POLLIN;
         sources[count++] = &c->err;
     }
+    if (input_room && c->input != NO_PIPE) {
+        fds[count].fd = c->input;
+        fds[count].events = POLLOUT;
+        sources[count++] = NULL;
+    }
     if (count == 0)
         return;
     if (poll(fds, count, timeout_ms) <= 0)
         return;
     for (nfds_t i = 0; i < count; i++) {
-        if (fds[i].revents == 0)
+        if (fds[i].revents == 0 || sources[i] == NULL)
             continue;
         char chunk[4096];
         ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
@@ -173,6 +193,16 @@ static void pump(struct child *c, int timeout_ms)
         else if (got == 0 || (errno != EINTR && errno != EAGAIN))
             close_pipe(&sources[i]->pipe);
     }
+}
+
+static void pump(struct child *c, int timeout_ms)
+{
+    pump_io(c, timeout_ms, false);
+}
+
+static void wait_for_input_room(struct child *c)
+{
+    pump_io(c, 100, true);
 }
 #endif
 
@@ -265,6 +295,9 @@ static struct child *spawn(struct child *c, const char *program, const char *con
     }
     /* Our ends stay here: a child that inherited them would keep the pipes open. */
     SetHandleInformation(in_write, HANDLE_FLAG_INHERIT, 0);
+    /* Writes to the child's stdin take what fits and return: see child_write_bytes(). */
+    DWORD no_wait = PIPE_NOWAIT;
+    SetNamedPipeHandleState(in_write, &no_wait, NULL, NULL);
     SetHandleInformation(out_read, HANDLE_FLAG_INHERIT, 0);
     SetHandleInformation(err_read, HANDLE_FLAG_INHERIT, 0);
 
@@ -356,6 +389,8 @@ static struct child *spawn(struct child *c, const char *program, const char *con
     close(in[0]);
     close(out[1]);
     close(err[1]);
+    /* Writes to the child's stdin take what fits and return: see child_write_bytes(). */
+    fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
     c->pid = pid;
     c->input = in[1];
     c->out.pipe = out[0];
@@ -486,17 +521,50 @@ const char *child_expect_line(struct child *c, const char *prefix, int timeout_m
     }
 }
 
-void child_write(struct child *c, const char *text)
+/** Writes what the child's stdin pipe takes now, without waiting; returns the byte count. */
+static size_t write_input(struct child *c, const char *data, size_t length)
 {
-    size_t length = strlen(text);
+    if (c->input == NO_PIPE)
+        harness_fail(__FILE__, __LINE__, "%s's stdin is already closed", c->name);
 #ifdef _WIN32
     DWORD written = 0;
-    if (!WriteFile(c->input, text, (DWORD)length, &written, NULL) || written != length)
-        harness_fail(__FILE__, __LINE__, "writing to %s's stdin failed", c->name);
+    if (!WriteFile(c->input, data, length > 65536 ? 65536 : (DWORD)length, &written, NULL))
+        harness_fail(__FILE__, __LINE__, "writing to %s's stdin failed: error %lu", c->name,
+                     GetLastError());
+    return written;
 #else
-    if (write(c->input, text, length) != (ssize_t)length)
-        harness_fail(__FILE__, __LINE__, "writing to %s's stdin failed", c->name);
+    ssize_t written = write(c->input, data, length);
+    if (written < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        harness_fail(__FILE__, __LINE__, "writing to %s's stdin failed: %s", c->name,
+                     strerror(errno));
+    return written < 0 ? 0 : (size_t)written;
 #endif
+}
+
+void child_write_bytes(struct child *c, const void *data, size_t length)
+{
+    const char *p = data;
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (length > 0) {
+        size_t written = write_input(c, p, length);
+        p += written;
+        length -= written;
+        if (written > 0) {
+            deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+        } else if (harness_now_ms() >= deadline) {
+            harness_fail(__FILE__, __LINE__, "%s read none of its input for %d ms", c->name,
+                         HARNESS_DEADLINE_MS);
+        } else {
+            /* The pipe is full. The child may be blocked writing output that nobody reads:
+             * read it while waiting, or both would wait forever. */
+            wait_for_input_room(c);
+        }
+    }
+}
+
+void child_write(struct child *c, const char *text)
+{
+    child_write_bytes(c, text, strlen(text));
 }
 
 void child_close_stdin(struct child *c)
@@ -546,6 +614,18 @@ const char *child_stdout(struct child *c)
     return c->out.data;
 }
 
+void child_keep_stdout_raw(struct child *c)
+{
+    c->out.raw = true;
+}
+
+const char *child_stdout_bytes(struct child *c, size_t *length)
+{
+    pump(c, 0);
+    *length = c->out.length;
+    return c->out.data;
+}
+
 const char *child_stderr(struct child *c)
 {
     pump(c, 0);
@@ -585,4 +665,88 @@ void child_kill_all(bool dump)
         }
         child_free(c);
     }
+}
+
+#ifdef __linux__
+/** Opens /proc/PID/NAME of the child for reading; fails the test if it cannot. */
+static FILE *open_proc(struct child *c, const char *name)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/%s", (long)c->pid, name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        harness_fail(__FILE__, __LINE__, "cannot open %s: %s", path, strerror(errno));
+    return f;
+}
+#endif
+
+int child_open_descriptors(struct child *c)
+{
+#ifdef __linux__
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd", (long)c->pid);
+    DIR *dir = opendir(path);
+    if (dir == NULL)
+        harness_fail(__FILE__, __LINE__, "cannot open %s: %s", path, strerror(errno));
+    int count = 0;
+    for (struct dirent *entry = readdir(dir); entry != NULL; entry = readdir(dir))
+        count += entry->d_name[0] != '.';
+    closedir(dir);
+    return count;
+#else
+    (void)c;
+    harness_skip("counting another process's descriptors needs Linux's /proc");
+    return 0;
+#endif
+}
+
+int child_thread_count(struct child *c)
+{
+#ifdef __linux__
+    FILE *f = open_proc(c, "status");
+    char line[256];
+    int threads = -1;
+    while (threads < 0 && fgets(line, sizeof line, f) != NULL)
+        sscanf(line, "Threads: %d", &threads);
+    fclose(f);
+    if (threads < 0)
+        harness_fail(__FILE__, __LINE__, "no Threads: line in /proc/%ld/status", (long)c->pid);
+    return threads;
+#else
+    (void)c;
+    harness_skip("counting another process's threads needs Linux's /proc");
+    return 0;
+#endif
+}
+
+long long child_cpu_time_ms(struct child *c)
+{
+#ifdef _WIN32
+    FILETIME created, exited, kernel, user;
+    if (!GetProcessTimes(c->process, &created, &exited, &kernel, &user))
+        harness_fail(__FILE__, __LINE__, "GetProcessTimes failed: %lu", GetLastError());
+    /* FILETIMEs count 100-nanosecond units. */
+    unsigned long long k = ((unsigned long long)kernel.dwHighDateTime << 32) | kernel.dwLowDateTime;
+    unsigned long long u = ((unsigned long long)user.dwHighDateTime << 32) | user.dwLowDateTime;
+    return (long long)((k + u) / 10000);
+#elif defined(__linux__)
+    FILE *f = open_proc(c, "stat");
+    char text[1024];
+    size_t length = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[length] = '\0';
+    /* "PID (NAME) STATE ..." where NAME may hold spaces: fields are counted after the last
+     * ')'. utime and stime are fields 14 and 15, in clock ticks. */
+    const char *p = strrchr(text, ')');
+    unsigned long long utime = 0, stime = 0;
+    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                            &utime, &stime) != 2)
+        harness_fail(__FILE__, __LINE__, "cannot read /proc/%ld/stat", (long)c->pid);
+    long ticks = sysconf(_SC_CLK_TCK);
+    return (long long)((utime + stime) * 1000ULL / (unsigned long long)(ticks > 0 ? ticks : 100));
+#else
+    (void)c;
+    harness_skip("reading another process's processor time needs Linux's /proc or Windows");
+    return 0;
+#endif
 }

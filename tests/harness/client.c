@@ -120,27 +120,6 @@ int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received,
     }
 }
 
-/** Makes a socket non-blocking, so one loop can both send and receive. */
-static void set_nonblocking(SOCKET s)
-{
-#ifdef _WIN32
-    u_long on = 1;
-    if (ioctlsocket(s, FIONBIO, &on) == SOCKET_ERROR)
-#else
-    if (fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK) == -1)
-#endif
-        harness_fail(__FILE__, __LINE__, "cannot make the socket non-blocking");
-}
-
-static bool would_block(int code)
-{
-#ifdef _WIN32
-    return code == WSAEWOULDBLOCK;
-#else
-    return code == EAGAIN || code == EWOULDBLOCK || code == EINTR;
-#endif
-}
-
 /** Waits until @p s can be read or (if @p want_write) written; returns what it can do. */
 static void wait_ready(SOCKET s, bool want_write, int timeout_ms, bool *readable, bool *writable)
 {
@@ -173,7 +152,9 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
     long long deadline = harness_now_ms() + timeout_ms;
     if (received == NULL)
         harness_fail(__FILE__, __LINE__, "out of memory");
-    set_nonblocking(s);
+    if (net_set_nonblocking(s) == SOCKET_ERROR)
+        harness_fail(__FILE__, __LINE__, "cannot make the socket non-blocking: %s",
+                     error_text(net_last_error()));
     for (;;) {
         if (sent == length && !shut) {
             /* Everything is sent: tell the server, which then finishes its echo and closes. */
@@ -192,7 +173,7 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
         if (writable) {
             size_t chunk = length - sent > 65536 ? 65536 : length - sent;
             int n = send(s, data + sent, (int)chunk, MSG_NOSIGNAL);
-            if (n == SOCKET_ERROR && !would_block(net_last_error()))
+            if (n == SOCKET_ERROR && !net_would_block(net_last_error()))
                 harness_fail(__FILE__, __LINE__, "send failed after %lu bytes: %s",
                              (unsigned long)sent, error_text(net_last_error()));
             if (n > 0)
@@ -205,7 +186,7 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
             if (n == 0) {
                 break;
             } else if (n == SOCKET_ERROR) {
-                if (!would_block(net_last_error()))
+                if (!net_would_block(net_last_error()))
                     harness_fail(__FILE__, __LINE__, "recv failed after %lu bytes: %s",
                                  (unsigned long)got, error_text(net_last_error()));
             } else {
@@ -282,6 +263,21 @@ SOCKET harness_listen(const char *host, char *port, size_t size)
         harness_fail(__FILE__, __LINE__, "bind/listen failed: %s", error_text(net_last_error()));
     freeaddrinfo(res);
     client_local_port(s, port, size);
+    return s;
+}
+
+SOCKET harness_accept(SOCKET listener, int timeout_ms)
+{
+    int ready = net_wait_readable(listener, timeout_ms);
+    if (ready == SOCKET_ERROR)
+        harness_fail(__FILE__, __LINE__, "waiting for a connection failed: %s",
+                     error_text(net_last_error()));
+    if (ready == 0)
+        harness_fail(__FILE__, __LINE__, "no connection came within %d ms", timeout_ms);
+    SOCKET s = accept(listener, NULL, NULL);
+    if (s == INVALID_SOCKET)
+        harness_fail(__FILE__, __LINE__, "accept failed: %s", error_text(net_last_error()));
+    do_not_inherit(s);
     return s;
 }
 

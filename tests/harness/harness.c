@@ -55,6 +55,17 @@ _Noreturn void harness_skip(const char *reason)
     exit(HARNESS_SKIPPED);
 }
 
+bool harness_under_wine(void)
+{
+#ifdef _WIN32
+    /* Wine's ntdll.dll exports wine_get_version(); Windows' does not. */
+    HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+    return ntdll != NULL && GetProcAddress(ntdll, "wine_get_version") != NULL;
+#else
+    return false;
+#endif
+}
+
 /** Prints a string for a failure report, or (null). */
 static const char *shown(const char *s)
 {

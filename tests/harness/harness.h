@@ -78,6 +78,9 @@ const char *harness_program_at(int index);
 /** Ends the test as skipped, saying why (something this platform cannot do). */
 _Noreturn void harness_skip(const char *reason);
 
+/** True when the tests run under Wine, whose sockets differ from Windows' in a few ways. */
+bool harness_under_wine(void);
+
 /** Prints a failure with its location and everything the children wrote; never returns. */
 _Noreturn void harness_fail(const char *file, int line, const char *format, ...)
     REPORT_PRINTF_FORMAT(3, 4);
@@ -170,8 +173,15 @@ const char *child_read_line(struct child *c, int timeout_ms);
 /** Reads lines until one starts with @p prefix and returns it; fails the test otherwise. */
 const char *child_expect_line(struct child *c, const char *prefix, int timeout_ms);
 
-/** Writes to the child's stdin. */
+/** Writes text to the child's stdin. */
 void child_write(struct child *c, const char *text);
+
+/**
+ * Writes @p length bytes to the child's stdin, any bytes. While the pipe is full, captures
+ * the child's output: a child that answers as it reads may be waiting for room in its stdout
+ * pipe before it reads more. Fails the test if the child takes nothing for a deadline.
+ */
+void child_write_bytes(struct child *c, const void *data, size_t length);
 
 /** Closes the child's stdin: it reads end of file. */
 void child_close_stdin(struct child *c);
@@ -184,6 +194,15 @@ void child_interrupt(struct child *c);
 
 /** Everything the child has written to stdout so far (read what is pending first). */
 const char *child_stdout(struct child *c);
+/**
+ * Captures the child's stdout byte for byte: no carriage returns are dropped on Windows. For
+ * a child that writes binary data; call it right after starting the child.
+ */
+void child_keep_stdout_raw(struct child *c);
+
+/** Everything the child has written to stdout so far, as bytes: stores the count in @p length. */
+const char *child_stdout_bytes(struct child *c, size_t *length);
+
 /** Everything the child has written to stderr so far. */
 const char *child_stderr(struct child *c);
 
@@ -255,5 +274,64 @@ void harness_fill_random(char *buf, size_t length, unsigned seed);
 
 /** Occupies a port with a listening socket on host; returns it and stores the port. */
 SOCKET harness_listen(const char *host, char *port, size_t size);
+
+/**
+ * Accepts a connection on a socket from harness_listen(), for a test that plays the server;
+ * fails the test if none comes within @p timeout_ms.
+ */
+SOCKET harness_accept(SOCKET listener, int timeout_ms);
+
+
+/* ---- Many clients at once (load.c) -------------------------------------------------------- */
+
+/** Many echo clients running side by side, all driven by one poll loop in the test. */
+struct echo_load;
+
+/**
+ * Connects @p clients clients to host:port, one after another (the server's kernel queues
+ * them even before it accepts). Each will send its own pseudo-random payload of 1 to
+ * @p max_size bytes (from @p seed: repeatable) while reading the echo, shut down sending, and
+ * expect exactly its bytes back, then end of stream. Nothing moves until echo_load_run().
+ */
+struct echo_load *echo_load_start(const char *host, const char *port, int clients,
+                                  size_t max_size, unsigned seed);
+
+/** Moves every client on until all have finished or @p timeout_ms passed; returns how many
+ *  are still running. */
+int echo_load_run(struct echo_load *load, int timeout_ms);
+
+/** How many clients got all their bytes back, then end of stream. */
+int echo_load_echoed(const struct echo_load *load);
+
+/** How many clients failed: an error, a changed byte, or a close before the whole echo. */
+int echo_load_failed(const struct echo_load *load);
+
+/** How many clients have received at least one byte of echo so far. */
+int echo_load_receiving(const struct echo_load *load);
+
+/** Runs the load until every client has its echo; fails the test otherwise, naming the first
+ *  client that failed and why, or how many had not finished within @p timeout_ms. */
+void echo_load_expect_all_echoed(struct echo_load *load, int timeout_ms);
+
+/** Closes the load's remaining connections and frees it. */
+void echo_load_free(struct echo_load *load);
+
+/** Runs @p clients clients at once (see echo_load_start()); fails the test unless every one
+ *  of them gets its payload back byte for byte within @p timeout_ms. */
+void client_echo_many(const char *host, const char *port, int clients, size_t max_size,
+                      unsigned seed, int timeout_ms);
+
+/* ---- What a running child holds (child.c) ------------------------------------------------- */
+
+/** The number of descriptors the child has open (Linux: the entries of /proc/PID/fd);
+ *  skips the test on other systems. */
+int child_open_descriptors(struct child *c);
+
+/** The number of threads the child runs (Linux: /proc/PID/status); skips elsewhere. */
+int child_thread_count(struct child *c);
+
+/** The processor time the child has used so far, user and system, in milliseconds (Linux:
+ *  /proc/PID/stat; Windows: GetProcessTimes()); skips elsewhere. */
+long long child_cpu_time_ms(struct child *c);
 
 #endif /* HARNESS_H */

@@ -1,0 +1,26 @@
+# Writes the main page from docs/pages/mainpage.md.in, putting in the list of steps: one line
+# per documented step, made from the @brief of its main.c ("Step 3: bind the socket ...").
+#   cmake -DSETTINGS=<docs-settings.cmake> -DTEMPLATE=<mainpage.md.in> -DOUT=<md> -P mainpage.cmake
+cmake_minimum_required(VERSION 3.25)
+
+include("${SETTINGS}")
+
+set(TUTORIAL_STEP_LIST "")
+foreach(step IN LISTS STEPS)
+  string(SUBSTRING "${step}" 0 2 number)
+  file(READ "${SOURCE_DIR}/steps/${step}/main.c" source)
+  # The brief runs from "@brief" to the first empty comment line or the next tag.
+  if(NOT source MATCHES "@brief ([^@]*)")
+    message(FATAL_ERROR "steps/${step}/main.c: no @brief")
+  endif()
+  string(REGEX REPLACE "\n \\*[ \t]*\n.*" "" brief "${CMAKE_MATCH_1}")
+  string(REGEX REPLACE "\n \\*/.*" "" brief "${brief}")
+  string(REGEX REPLACE "[ \t]*\n[ \t]*\\*[ \t]*" " " brief "${brief}")
+  string(STRIP "${brief}" brief)
+  if(NOT brief MATCHES "^Step [0-9]+: (.*)$")
+    message(FATAL_ERROR "steps/${step}/main.c: the @brief should read \"Step N: ...\", not \"${brief}\"")
+  endif()
+  set(text "${CMAKE_MATCH_1}")
+  string(APPEND TUTORIAL_STEP_LIST "- \\ref step${number} \"${step}\": ${text}\n")
+endforeach()
+configure_file("${TEMPLATE}" "${OUT}" @ONLY)

@@ -1,0 +1,491 @@
+/**
+ * @file steps/10-threads/main.c
+ * @brief Step 10: one thread per client: the complete server hands each accepted connection
+ *        to a thread of its own, so that a slow or silent client no longer holds up the others.
+ *
+ * The main thread only accepts; each client thread runs step 8's echo loop, written as
+ * plainly as before: wait, receive, send. The cost is a thread (a stack, a kernel object)
+ * per connection, so at `--max-clients` the main thread stops accepting and new connections
+ * wait in the kernel's backlog. On Ctrl-C the threads close their clients, and the main
+ * thread joins every one of them before it exits.
+ * @see step10
+ */
+#include "net.h"
+#include "options.h"
+#include "report.h"
+#include "thread.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/** The receive buffer's size. Any size works: TCP does not keep message boundaries. */
+#define DEFAULT_BUFLEN 8192
+/** How long a wait lasts before the server looks at its stop flag again, in milliseconds. */
+#define STOP_CHECK_MS 200
+/** How long to pause when accept() fails for lack of descriptors or memory. */
+#define BACK_OFF_MS 250
+/** How many clients are served at once unless `--max-clients` says otherwise. */
+#define DEFAULT_MAX_CLIENTS 64
+
+//! [stop-handler]
+/* Set when the user asks the server to stop; read by the loops between two waits.
+ * volatile sig_atomic_t is the type a POSIX signal handler may write. On Windows the
+ * handler runs in a thread of its own; a flag that is only ever set to 1 is safe there.
+ * In this step only the main thread reads it: thread_start() blocks signals in the client
+ * threads, so the handler always runs in the main thread, which passes the news on to the
+ * client threads through shared.stopping below. */
+static volatile sig_atomic_t stop_requested = 0;
+
+#ifdef _WIN32
+/* Windows has no SIGINT for console programs: it calls this handler, in a new thread, for
+ * Ctrl-C, Ctrl-Break and closing the console window. */
+static BOOL WINAPI on_console_event(DWORD event)
+{
+    switch (event) {
+    case CTRL_C_EVENT:
+    case CTRL_BREAK_EVENT:
+    case CTRL_CLOSE_EVENT:
+        stop_requested = 1;
+        /* Handled: the main loop ends the program. (When the console window closes, Windows
+         * ends the process shortly after this returns, whatever it says.) */
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+#else
+static void on_stop_signal(int signum)
+{
+    (void)signum;
+    stop_requested = 1;
+}
+#endif
+
+/** Makes Ctrl-C (and SIGTERM) set stop_requested instead of killing the process. */
+static int install_stop_handler(void)
+{
+#ifdef _WIN32
+    return SetConsoleCtrlHandler(on_console_event, TRUE) ? 0 : -1;
+#else
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART: a blocked call returns EINTR and the flag is seen */
+    if (sigaction(SIGINT, &action, NULL) != 0 || sigaction(SIGTERM, &action, NULL) != 0)
+        return -1;
+    return 0;
+#endif
+}
+//! [stop-handler]
+
+/**
+ * Steps 2 to 4: resolves the host and port, creates the socket, binds and listens, and
+ * prints `listening on ADDRESS`. Returns the listening socket, or INVALID_SOCKET after
+ * reporting what failed.
+ */
+static SOCKET open_listener(const char *host, const char *port)
+{
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
+    SOCKET ListenSocket = INVALID_SOCKET;
+    struct sockaddr_storage bound;
+    socklen_t bound_len = sizeof bound;
+    char address[NET_ADDRESS_STRLEN];
+    int on = 1;
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_PASSIVE;
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        report_gai_error("getaddrinfo", rc);
+        return INVALID_SOCKET;
+    }
+
+    ListenSocket = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (ListenSocket == INVALID_SOCKET) {
+        report_socket_error("socket");
+        goto fail;
+    }
+#ifdef _WIN32
+    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on,
+                    (int)sizeof on);
+#else
+    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
+#endif
+    if (rc == SOCKET_ERROR) {
+        report_socket_error("setsockopt");
+        goto fail;
+    }
+    if (res->ai_family == AF_INET6 &&
+        setsockopt(ListenSocket, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, (int)sizeof on) ==
+            SOCKET_ERROR) {
+        report_socket_error("setsockopt");
+        goto fail;
+    }
+    if (bind(ListenSocket, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR) {
+        report_socket_error("bind");
+        goto fail;
+    }
+    if (getsockname(ListenSocket, (struct sockaddr *)&bound, &bound_len) == SOCKET_ERROR) {
+        report_socket_error("getsockname");
+        goto fail;
+    }
+    if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {
+        report_socket_error("listen");
+        goto fail;
+    }
+    freeaddrinfo(res);
+    printf("listening on %s\n",
+           net_format_address((struct sockaddr *)&bound, bound_len, address, sizeof address));
+    fflush(stdout);
+    return ListenSocket;
+
+fail:
+    if (ListenSocket != INVALID_SOCKET)
+        closesocket(ListenSocket);
+    freeaddrinfo(res);
+    return INVALID_SOCKET;
+}
+
+/** Reports a failed call on one client's connection: `recv from 127.0.0.1:50000 failed: ...` */
+static void report_client_error(const char *call, const char *peer)
+{
+    int err = net_last_error(); /* read it before anything else can change it */
+    char what[NET_ADDRESS_STRLEN + 32];
+    snprintf(what, sizeof what, "%s %s", call, peer);
+    report_error_code(what, err);
+}
+
+/** One accepted client, and the thread that serves it. */
+struct client {
+    SOCKET ClientSocket;
+    char peer[NET_ADDRESS_STRLEN];
+    struct thread thread;
+    struct client *next; /**< in shared.finished, once the thread is done */
+};
+
+//! [shared-state]
+/* What the main thread and the client threads share. A field that one thread writes while
+ * another reads it must be guarded by a lock: without it, the reader may see a stale or
+ * half-written value, and the compiler may even keep it in a register forever. Every field
+ * below is only touched with shared.lock held. */
+static struct {
+    struct thread_mutex lock;
+    struct thread_cond changed; /**< broadcast when a client thread finishes */
+    unsigned long active;       /**< client threads started and not yet finished */
+    struct client *finished;    /**< finished threads, waiting for the main thread to join */
+    int stopping;               /**< set by the main thread: client threads close and end */
+} shared;
+//! [shared-state]
+
+/** True once the main thread has asked every client thread to stop. */
+static int stopping(void)
+{
+    thread_mutex_lock(&shared.lock);
+    int result = shared.stopping;
+    thread_mutex_unlock(&shared.lock);
+    return result;
+}
+
+/**
+ * Steps 6 and 7 for one client: echoes until the client has finished sending, then shuts
+ * down our direction. Stores the bytes echoed in @p echoed. Returns 0, or -1 after
+ * reporting a failure or a stop request. The caller closes the socket.
+ */
+static int serve_client(SOCKET ClientSocket, const char *peer, unsigned long long *echoed)
+{
+    char recvbuf[DEFAULT_BUFLEN];
+    int received;
+    int sent;
+    int result;
+
+    *echoed = 0;
+    //! [echo-loop]
+    for (;;) {
+        /* Wait in slices, so that Ctrl-C is noticed even while this client is silent. */
+        int ready = net_wait_readable(ClientSocket, STOP_CHECK_MS);
+        if (stopping()) {
+            report_message("stopping: closing the connection to %s", peer);
+            return -1;
+        }
+        if (ready == SOCKET_ERROR) {
+            report_client_error("waiting for", peer);
+            return -1;
+        }
+        if (ready == 0)
+            continue;
+
+        received = recv(ClientSocket, recvbuf, (int)sizeof recvbuf, 0);
+        if (received == 0)
+            break; /* the client finished sending: orderly end of stream */
+        if (received == SOCKET_ERROR) {
+            if (net_would_block(net_last_error()))
+                continue; /* readable a moment ago, not now: wait again */
+            report_client_error("recv from", peer);
+            return -1;
+        }
+        /* MSG_NOSIGNAL: a client that has gone makes send() fail with EPIPE instead of
+         * raising SIGPIPE, whose default action would kill the whole server. */
+        for (sent = 0; sent < received;) {
+            result = send(ClientSocket, recvbuf + sent, received - sent, MSG_NOSIGNAL);
+            if (result != SOCKET_ERROR) {
+                sent += result;
+                continue;
+            }
+            if (!net_would_block(net_last_error())) {
+                report_client_error("send to", peer);
+                return -1;
+            }
+            //! [wait-for-room]
+            /* The buffers are full: the client is not reading its echo. A thread blocked
+             * in send() could not be told to stop (neither a flag nor, under Wine, another
+             * thread's shutdown() or closesocket() wakes it), so the socket is
+             * non-blocking and the room to send is waited for in slices, like data. */
+            ready = net_wait_writable(ClientSocket, STOP_CHECK_MS);
+            if (stopping()) {
+                report_message("stopping: closing the connection to %s", peer);
+                return -1;
+            }
+            if (ready == SOCKET_ERROR) {
+                report_client_error("waiting to send to", peer);
+                return -1;
+            }
+            //! [wait-for-room]
+        }
+        *echoed += (unsigned long long)received;
+    }
+    //! [echo-loop]
+
+    if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {
+        report_client_error("shutdown of", peer);
+        return -1;
+    }
+    return 0;
+}
+
+//! [client-thread]
+/** A client thread: serves its client, closes the connection, and reports that it is done. */
+static void client_thread(void *arg)
+{
+    struct client *client = arg;
+    unsigned long long echoed;
+
+    if (serve_client(client->ClientSocket, client->peer, &echoed) == 0)
+        printf("served %s: echoed %llu bytes\n", client->peer, echoed);
+    fflush(stdout);
+    closesocket(client->ClientSocket);
+
+    /* A thread cannot join itself: it hands itself to the main thread, which joins it and
+     * frees its memory. After the unlock, `client` may already be freed: hands off. */
+    thread_mutex_lock(&shared.lock);
+    client->next = shared.finished;
+    shared.finished = client;
+    shared.active--;
+    thread_cond_broadcast(&shared.changed);
+    thread_mutex_unlock(&shared.lock);
+}
+//! [client-thread]
+
+//! [join]
+/** Joins the client threads that have finished, and frees what each one had. */
+static void join_finished_threads(void)
+{
+    thread_mutex_lock(&shared.lock);
+    struct client *done = shared.finished;
+    shared.finished = NULL;
+    thread_mutex_unlock(&shared.lock);
+    /* Outside the lock: a join may wait a moment for the thread to return. */
+    while (done != NULL) {
+        struct client *next = done->next;
+        thread_join(&done->thread);
+        free(done);
+        done = next;
+    }
+}
+
+/**
+ * Waits until every client thread has finished, and joins them all. With @p tell_them, or
+ * as soon as Ctrl-C arrives, the threads are asked to close their clients first.
+ */
+static void wait_for_client_threads(int tell_them)
+{
+    thread_mutex_lock(&shared.lock);
+    while (shared.active > 0) {
+        if (tell_them || stop_requested)
+            shared.stopping = 1;
+        thread_cond_wait_ms(&shared.changed, &shared.lock, STOP_CHECK_MS);
+    }
+    thread_mutex_unlock(&shared.lock);
+    join_finished_threads();
+}
+//! [join]
+
+/**
+ * Waits while @p max clients are being served. Returns 1 if there is a place for one more,
+ * 0 if the caller should look at its stop flag and call again.
+ */
+static int wait_under_limit(unsigned long max)
+{
+    static int said_so = 0;
+    int under;
+    //! [client-limit]
+    /* At the limit the main thread stops calling accept(): new connections wait in the
+     * kernel's backlog (the client's connect() has already succeeded; its data waits in the
+     * socket's buffers). A thread for each of them would cost memory without limit. */
+    thread_mutex_lock(&shared.lock);
+    if (shared.active >= max) {
+        if (!said_so) {
+            printf("%lu clients at once: new connections wait until one leaves\n", max);
+            fflush(stdout);
+            said_so = 1;
+        }
+        thread_cond_wait_ms(&shared.changed, &shared.lock, STOP_CHECK_MS);
+    }
+    under = shared.active < max;
+    thread_mutex_unlock(&shared.lock);
+    //! [client-limit]
+    if (under)
+        said_so = 0;
+    return under;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opts;
+    SOCKET ListenSocket = INVALID_SOCKET;
+    SOCKET ClientSocket;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    struct client *client;
+    unsigned long accepted = 0;
+    unsigned long max_clients;
+    int threads_ready = 0;
+    int status = NET_EXIT_FAILURE;
+    int rc;
+
+    if (!options_parse(argc, argv, OPTIONS_ADDRESS | OPTIONS_CLIENTS | OPTIONS_MAX_CLIENTS,
+                       "Echo server: serves each client in a thread of its own until Ctrl-C.",
+                       &opts))
+        return opts.exit_status;
+    max_clients = opts.max_clients != 0 ? opts.max_clients : DEFAULT_MAX_CLIENTS;
+
+    if (install_stop_handler() != 0) {
+        report_message("cannot install the Ctrl-C handler");
+        return NET_EXIT_FAILURE;
+    }
+    if (net_startup() != 0)
+        return NET_EXIT_FAILURE; /* already reported */
+
+    if (thread_mutex_init(&shared.lock) != 0) {
+        report_message("cannot create a mutex");
+        goto cleanup;
+    }
+    if (thread_cond_init(&shared.changed) != 0) {
+        report_message("cannot create a condition variable");
+        thread_mutex_destroy(&shared.lock);
+        goto cleanup;
+    }
+    threads_ready = 1;
+
+    ListenSocket = open_listener(opts.host, opts.port);
+    if (ListenSocket == INVALID_SOCKET)
+        goto cleanup;
+
+    //! [accept-loop]
+    while (!stop_requested && (opts.clients == 0 || accepted < opts.clients)) {
+        join_finished_threads();
+        if (!wait_under_limit(max_clients))
+            continue;
+        /* Wait for a connection in slices, looking at the stop flag between them: a blocked
+         * accept() cannot be told to give up on every platform. */
+        int ready = net_wait_readable(ListenSocket, STOP_CHECK_MS);
+        if (ready == SOCKET_ERROR) {
+            report_socket_error("net_wait_readable");
+            goto cleanup;
+        }
+        if (ready == 0)
+            continue;
+
+        peer_len = sizeof peer;
+        ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
+        if (ClientSocket == INVALID_SOCKET) {
+            int err = net_last_error();
+            enum net_accept_failure kind = net_classify_accept_error(err);
+            report_error_code("accept", err);
+            if (kind == NET_ACCEPT_FATAL)
+                goto cleanup;
+            if (kind == NET_ACCEPT_BACK_OFF)
+                net_sleep_ms(
+                    BACK_OFF_MS); /* the connection stays queued; retrying at once would spin */
+            continue;
+        }
+        accepted++;
+        /* Non-blocking, so that the client's thread never waits in send() beyond a slice:
+         * see serve_client(). Winsock's accepted sockets inherit the listener's mode;
+         * POSIX ones do not, but this listener is blocking anyway. */
+        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
+            report_socket_error("net_set_nonblocking");
+            closesocket(ClientSocket);
+            continue;
+        }
+
+        //! [hand-off]
+        /* The client's state lives on the heap: main()'s variables change with the next
+         * accept(), while the thread still needs its own. */
+        client = malloc(sizeof *client);
+        if (client == NULL) {
+            report_message("out of memory: closing a new connection");
+            closesocket(ClientSocket);
+            continue;
+        }
+        client->ClientSocket = ClientSocket;
+        net_format_address((struct sockaddr *)&peer, peer_len, client->peer, sizeof client->peer);
+        thread_mutex_lock(&shared.lock);
+        shared.active++; /* before the thread starts: it may finish at once */
+        thread_mutex_unlock(&shared.lock);
+        rc = thread_start(&client->thread, client_thread, client);
+        if (rc != 0) {
+            /* Out of threads or memory: like EMFILE, this passes when clients leave. */
+            report_message("cannot start a thread for %s (error %d): closing it", client->peer, rc);
+            thread_mutex_lock(&shared.lock);
+            shared.active--;
+            thread_mutex_unlock(&shared.lock);
+            closesocket(ClientSocket);
+            free(client);
+            net_sleep_ms(BACK_OFF_MS);
+        }
+        //! [hand-off]
+    }
+    //! [accept-loop]
+
+    //! [shutdown]
+    /* No new connections from now on: the kernel refuses them instead of queueing them for
+     * a server that will never accept them. Then wait for the clients already accepted
+     * (after Ctrl-C, their threads close them within STOP_CHECK_MS) and join every thread. */
+    closesocket(ListenSocket);
+    ListenSocket = INVALID_SOCKET;
+    wait_for_client_threads(0);
+    //! [shutdown]
+
+    printf("shut down after %lu client%s\n", accepted, accepted == 1 ? "" : "s");
+    status = NET_EXIT_OK;
+
+cleanup:
+    if (ListenSocket != INVALID_SOCKET)
+        closesocket(ListenSocket);
+    if (threads_ready) {
+        /* On an error path too, no thread may outlive main(): stop them and join them. */
+        wait_for_client_threads(1);
+        thread_cond_destroy(&shared.changed);
+        thread_mutex_destroy(&shared.lock);
+    }
+    net_cleanup();
+    return status;
+}

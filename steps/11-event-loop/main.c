@@ -1,0 +1,499 @@
+/**
+ * @file steps/11-event-loop/main.c
+ * @brief Step 11: one thread, many clients: non-blocking sockets and a readiness loop
+ *        (`poll()` on POSIX, `WSAPoll()` on Windows) serve every client at once.
+ *
+ * No call may wait any more: the loop asks the kernel which sockets are ready, does for each
+ * what can be done without waiting, and asks again. Each client's progress is kept in a
+ * struct, with a bounded buffer: a client that does not read its echo is not read from
+ * either. Silent clients are closed after `--idle-timeout`; running out of descriptors
+ * pauses accepting, not serving. `select()` would do the same job worse: its `fd_set` holds
+ * at most `FD_SETSIZE` sockets (64 by default on Windows; on POSIX no descriptor may be
+ * numbered `FD_SETSIZE`, 1024, or more), and it must be rebuilt before every call.
+ * @see step11
+ */
+#include "net.h"
+#include "options.h"
+#include "report.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/** Each client's buffer: what was received and not yet echoed. It bounds the memory a client
+ *  can make the server hold, whatever it sends. */
+#define CLIENT_BUFLEN 65536
+/** The longest wait in poll() before the server looks at its stop flag again, in ms. */
+#define STOP_CHECK_MS 200
+/** How long to stop accepting when accept() fails for lack of descriptors or memory. */
+#define BACK_OFF_MS 250
+/** How many connections to accept in one turn of the loop. */
+#define ACCEPT_BATCH 64
+/** `--idle-timeout` unless given: close a client when nothing moved for this many seconds. */
+#define DEFAULT_IDLE_TIMEOUT 60
+/** How long a client that WSAPoll() keeps reporting as hung up sits out (see the write). */
+#define PARK_MS 20
+
+//! [stop-handler]
+/* Set when the user asks the server to stop; read by the loops between two waits.
+ * volatile sig_atomic_t is the type a POSIX signal handler may write. On Windows the
+ * handler runs in a thread of its own; a flag that is only ever set to 1 is safe there. */
+static volatile sig_atomic_t stop_requested = 0;
+
+#ifdef _WIN32
+/* Windows has no SIGINT for console programs: it calls this handler, in a new thread, for
+ * Ctrl-C, Ctrl-Break and closing the console window. */
+static BOOL WINAPI on_console_event(DWORD event)
+{
+    switch (event) {
+    case CTRL_C_EVENT:
+    case CTRL_BREAK_EVENT:
+    case CTRL_CLOSE_EVENT:
+        stop_requested = 1;
+        /* Handled: the main loop ends the program. (When the console window closes, Windows
+         * ends the process shortly after this returns, whatever it says.) */
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+#else
+static void on_stop_signal(int signum)
+{
+    (void)signum;
+    stop_requested = 1;
+}
+#endif
+
+/** Makes Ctrl-C (and SIGTERM) set stop_requested instead of killing the process. */
+static int install_stop_handler(void)
+{
+#ifdef _WIN32
+    return SetConsoleCtrlHandler(on_console_event, TRUE) ? 0 : -1;
+#else
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART: a blocked call returns EINTR and the flag is seen */
+    if (sigaction(SIGINT, &action, NULL) != 0 || sigaction(SIGTERM, &action, NULL) != 0)
+        return -1;
+    return 0;
+#endif
+}
+//! [stop-handler]
+
+/**
+ * Steps 2 to 4: resolves the host and port, creates the socket, binds and listens, and
+ * prints `listening on ADDRESS`. Returns the listening socket, or INVALID_SOCKET after
+ * reporting what failed.
+ */
+static SOCKET open_listener(const char *host, const char *port)
+{
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
+    SOCKET ListenSocket = INVALID_SOCKET;
+    struct sockaddr_storage bound;
+    socklen_t bound_len = sizeof bound;
+    char address[NET_ADDRESS_STRLEN];
+    int on = 1;
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_PASSIVE;
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        report_gai_error("getaddrinfo", rc);
+        return INVALID_SOCKET;
+    }
+
+    ListenSocket = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (ListenSocket == INVALID_SOCKET) {
+        report_socket_error("socket");
+        goto fail;
+    }
+#ifdef _WIN32
+    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on,
+                    (int)sizeof on);
+#else
+    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
+#endif
+    if (rc == SOCKET_ERROR) {
+        report_socket_error("setsockopt");
+        goto fail;
+    }
+    if (res->ai_family == AF_INET6 &&
+        setsockopt(ListenSocket, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, (int)sizeof on) ==
+            SOCKET_ERROR) {
+        report_socket_error("setsockopt");
+        goto fail;
+    }
+    if (bind(ListenSocket, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR) {
+        report_socket_error("bind");
+        goto fail;
+    }
+    if (getsockname(ListenSocket, (struct sockaddr *)&bound, &bound_len) == SOCKET_ERROR) {
+        report_socket_error("getsockname");
+        goto fail;
+    }
+    if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {
+        report_socket_error("listen");
+        goto fail;
+    }
+    freeaddrinfo(res);
+    printf("listening on %s\n",
+           net_format_address((struct sockaddr *)&bound, bound_len, address, sizeof address));
+    fflush(stdout);
+    return ListenSocket;
+
+fail:
+    if (ListenSocket != INVALID_SOCKET)
+        closesocket(ListenSocket);
+    freeaddrinfo(res);
+    return INVALID_SOCKET;
+}
+
+/** Reports a failed call on one client's connection: `recv from 127.0.0.1:50000 failed: ...` */
+static void report_client_error(const char *call, const char *peer)
+{
+    int err = net_last_error(); /* read it before anything else can change it */
+    char what[NET_ADDRESS_STRLEN + 32];
+    snprintf(what, sizeof what, "%s %s", call, peer);
+    report_error_code(what, err);
+}
+
+//! [client-state]
+/* What the loop must remember about each client between two readiness reports: in step 8
+ * this lived on serve_client()'s stack, and the position in the code said what came next.
+ * An event loop returns to poll() after every step, so the state is written down here. */
+struct client {
+    SOCKET ClientSocket;
+    char peer[NET_ADDRESS_STRLEN];
+    char buf[CLIENT_BUFLEN];   /**< received and not yet echoed: bytes [sent, filled) */
+    size_t filled;             /**< bytes of buf received */
+    size_t sent;               /**< of those, bytes echoed */
+    int finished_sending;      /**< recv() returned 0: the client shut down its side */
+    long long last_active_ms;  /**< when a byte last moved either way, for --idle-timeout */
+    long long parked_until_ms; /**< see sit_out(): left out of poll() until then */
+    unsigned long long echoed; /**< bytes echoed in all */
+};
+//! [client-state]
+
+/** Milliseconds on a clock that only moves forward, for timeouts. */
+static long long now_ms(void)
+{
+#ifdef _WIN32
+    return (long long)GetTickCount64();
+#else
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+#endif
+}
+
+//! [wanted-events]
+/** What to wait for on a client: the loop asks only for what it can act on. */
+static short wanted_events(const struct client *c)
+{
+    short events = 0;
+    /* Backpressure: with its buffer full, the client is not read from. Its data waits in
+     * the kernel's buffers; when those fill up, TCP tells the client to stop sending. The
+     * server's memory stays at CLIENT_BUFLEN per client, however fast the client sends. */
+    if (!c->finished_sending && c->filled < CLIENT_BUFLEN)
+        events |= POLLIN;
+    if (c->sent < c->filled)
+        events |= POLLOUT;
+    return events;
+}
+//! [wanted-events]
+
+/**
+ * Acts on what poll() reported for one client: reads what fits, echoes what it can, and
+ * ends the connection once the client has finished and everything is echoed. Never waits.
+ * Returns 1 to keep the client, 0 when it is done (or failed, after a report): close it.
+ */
+static int serve_ready_client(struct client *c, short revents, long long now)
+{
+    int result;
+
+    //! [read]
+    /* POLLHUP and POLLERR count as readable: recv() then returns 0 or the error. WSAPoll()
+     * reports an orderly close as POLLHUP without POLLIN. */
+    if ((wanted_events(c) & POLLIN) && (revents & (POLLIN | POLLHUP | POLLERR))) {
+        result = recv(c->ClientSocket, c->buf + c->filled, (int)(CLIENT_BUFLEN - c->filled), 0);
+        if (result > 0) {
+            c->filled += (size_t)result;
+            c->last_active_ms = now;
+        } else if (result == 0) {
+            c->finished_sending = 1;
+        } else if (!net_would_block(net_last_error())) {
+            report_client_error("recv from", c->peer);
+            return 0;
+        }
+    }
+    //! [read]
+
+    //! [write]
+    /* Echo at once: send() on a non-blocking socket takes what fits in the socket's buffer
+     * and returns; waiting for POLLOUT first would cost a trip through poll() per chunk. */
+    if (c->sent < c->filled) {
+        result = send(c->ClientSocket, c->buf + c->sent, (int)(c->filled - c->sent), MSG_NOSIGNAL);
+        if (result > 0) {
+            c->sent += (size_t)result;
+            c->echoed += (unsigned long long)result;
+            c->last_active_ms = now;
+            if (c->sent == c->filled) {
+                c->sent = c->filled = 0; /* all echoed: the whole buffer is free again */
+            } else if (c->filled == CLIENT_BUFLEN) {
+                /* Full, and partly echoed: move the rest to the front to make room. */
+                memmove(c->buf, c->buf + c->sent, c->filled - c->sent);
+                c->filled -= c->sent;
+                c->sent = 0;
+            }
+        } else if (!net_would_block(net_last_error())) {
+            report_client_error("send to", c->peer);
+            return 0;
+        } else if ((revents & POLLHUP) && !(revents & POLLOUT)) {
+            /* WSAPoll() goes on reporting POLLHUP once the client has shut down its side,
+             * whatever we ask for; waiting for room to send would return at once, again and
+             * again. Such a client sits out of poll() for a moment instead. */
+            c->parked_until_ms = now + PARK_MS;
+        }
+    }
+    //! [write]
+
+    //! [finish]
+    /* The client has sent everything and has all of it back: step 7's orderly end. */
+    if (c->finished_sending && c->sent == c->filled) {
+        if (shutdown(c->ClientSocket, SD_SEND) == SOCKET_ERROR) {
+            report_client_error("shutdown of", c->peer);
+            return 0;
+        }
+        printf("served %s: echoed %llu bytes\n", c->peer, c->echoed);
+        fflush(stdout);
+        return 0;
+    }
+    //! [finish]
+    return 1;
+}
+
+/**
+ * Accepts the connections waiting on the non-blocking listener and appends them to the
+ * arrays. Returns 0, or -1 if the listening socket itself failed (after a report). Sets
+ * @p paused_until when out of descriptors.
+ */
+static int accept_clients(SOCKET ListenSocket, struct pollfd **fds, struct client ***clients,
+                          size_t *count, size_t *capacity, unsigned long *accepted,
+                          unsigned long limit, long long now, long long *paused_until)
+{
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    SOCKET ClientSocket;
+
+    /* A few at a time: a flood of new connections must not starve the clients already in. */
+    for (int i = 0; i < ACCEPT_BATCH && (limit == 0 || *accepted < limit); i++) {
+        //! [accept]
+        peer_len = sizeof peer;
+        ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
+        if (ClientSocket == INVALID_SOCKET) {
+            int err = net_last_error();
+            if (net_would_block(err))
+                return 0; /* nobody left in the backlog */
+            enum net_accept_failure kind = net_classify_accept_error(err);
+            report_error_code("accept", err);
+            if (kind == NET_ACCEPT_FATAL)
+                return -1;
+            if (kind == NET_ACCEPT_BACK_OFF) {
+                /* The connection stays queued, so the listener stays readable: polling it
+                 * would wake the loop at once, forever. Leave it out for a while instead;
+                 * the clients already connected are served meanwhile, and free descriptors
+                 * as they leave. */
+                *paused_until = now + BACK_OFF_MS;
+                return 0;
+            }
+            continue;
+        }
+        //! [accept]
+        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
+            report_socket_error("net_set_nonblocking");
+            closesocket(ClientSocket);
+            continue;
+        }
+        //! [grow]
+        if (*count == *capacity) {
+            /* Double the arrays: pollfd entries must be contiguous for poll(). */
+            size_t bigger = *capacity * 2;
+            struct pollfd *more_fds = realloc(*fds, bigger * sizeof **fds);
+            if (more_fds != NULL)
+                *fds = more_fds;
+            struct client **more_clients =
+                more_fds != NULL ? realloc(*clients, bigger * sizeof **clients) : NULL;
+            if (more_clients == NULL) {
+                report_message("out of memory: closing a new connection");
+                closesocket(ClientSocket);
+                return 0;
+            }
+            *clients = more_clients;
+            *capacity = bigger;
+        }
+        //! [grow]
+        struct client *c = calloc(1, sizeof *c);
+        if (c == NULL) {
+            report_message("out of memory: closing a new connection");
+            closesocket(ClientSocket);
+            return 0;
+        }
+        c->ClientSocket = ClientSocket;
+        net_format_address((struct sockaddr *)&peer, peer_len, c->peer, sizeof c->peer);
+        c->last_active_ms = now;
+        (*clients)[*count] = c;
+        (*fds)[*count].fd = ClientSocket;
+        (*count)++;
+        (*accepted)++;
+    }
+    return 0;
+}
+
+/** Closes client @p i and moves the last one into its place; the order does not matter. */
+static void remove_client(struct pollfd *fds, struct client **clients, size_t *count, size_t i)
+{
+    closesocket(clients[i]->ClientSocket);
+    free(clients[i]);
+    (*count)--;
+    fds[i] = fds[*count];
+    clients[i] = clients[*count];
+}
+
+int main(int argc, char **argv)
+{
+    struct options opts;
+    SOCKET ListenSocket = INVALID_SOCKET;
+    /* Entry 0 of both arrays is the listening socket (clients[0] stays NULL); entries 1 to
+     * count - 1 are the clients, fds[i] belonging to clients[i]. */
+    struct pollfd *fds = NULL;
+    struct client **clients = NULL;
+    size_t count = 1;
+    size_t capacity = 16;
+    unsigned long accepted = 0;
+    long long idle_timeout_ms;
+    long long listener_paused_until = 0;
+    int status = NET_EXIT_FAILURE;
+
+    if (!options_parse(argc, argv, OPTIONS_ADDRESS | OPTIONS_CLIENTS | OPTIONS_IDLE_TIMEOUT,
+                       "Echo server: serves many clients at once from one thread until Ctrl-C.",
+                       &opts))
+        return opts.exit_status;
+    idle_timeout_ms =
+        1000LL * (long long)(opts.idle_timeout != 0 ? opts.idle_timeout : DEFAULT_IDLE_TIMEOUT);
+
+    if (install_stop_handler() != 0) {
+        report_message("cannot install the Ctrl-C handler");
+        return NET_EXIT_FAILURE;
+    }
+    if (net_startup() != 0)
+        return NET_EXIT_FAILURE; /* already reported */
+
+    fds = malloc(capacity * sizeof *fds);
+    clients = malloc(capacity * sizeof *clients);
+    if (fds == NULL || clients == NULL) {
+        report_message("out of memory");
+        goto cleanup;
+    }
+
+    ListenSocket = open_listener(opts.host, opts.port);
+    if (ListenSocket == INVALID_SOCKET)
+        goto cleanup;
+    //! [nonblocking-listener]
+    /* poll() may say "a connection is waiting" and the client reset it before accept():
+     * a blocking accept() would then sleep until the next client, and so would every
+     * connected client. Non-blocking, it fails with EWOULDBLOCK instead. */
+    if (net_set_nonblocking(ListenSocket) == SOCKET_ERROR) {
+        report_socket_error("net_set_nonblocking");
+        goto cleanup;
+    }
+    //! [nonblocking-listener]
+    fds[0].fd = ListenSocket;
+    clients[0] = NULL;
+
+    //! [event-loop]
+    while (!stop_requested) {
+        long long now = now_ms();
+        int timeout = STOP_CHECK_MS;
+        int accepting = opts.clients == 0 || accepted < opts.clients;
+
+        if (!accepting && count == 1)
+            break; /* --clients N: all N served */
+
+        /* Say, for every socket, what the loop waits for. poll() takes the whole list on
+         * every call: the kernel looks at each entry, so a call costs time in proportion
+         * to the number of clients, busy or not. */
+        fds[0].events = accepting && now >= listener_paused_until ? POLLIN : 0;
+        fds[0].revents = 0;
+        if (accepting && now < listener_paused_until && listener_paused_until - now < timeout)
+            timeout = (int)(listener_paused_until - now);
+        for (size_t i = 1; i < count; i++) {
+            struct client *c = clients[i];
+            /* A negative descriptor is skipped by poll() and by WSAPoll(). */
+            fds[i].fd = now < c->parked_until_ms ? INVALID_SOCKET : c->ClientSocket;
+            fds[i].events = wanted_events(c);
+            fds[i].revents = 0;
+            if (now < c->parked_until_ms && timeout > PARK_MS)
+                timeout = PARK_MS;
+        }
+
+        //! [poll]
+        int ready = net_poll(fds, count, timeout);
+        if (ready == SOCKET_ERROR) {
+            report_socket_error("net_poll");
+            goto cleanup;
+        }
+        //! [poll]
+
+        /* From the last client down: removing client i moves the last one into its place,
+         * and that one has been looked at already. */
+        now = now_ms();
+        for (size_t i = count - 1; i >= 1; i--) {
+            struct client *c = clients[i];
+            int keep = 1;
+            /* (An entry left out of poll() has nothing to report; Wine marks it POLLNVAL.) */
+            if (fds[i].fd != INVALID_SOCKET && fds[i].revents != 0)
+                keep = serve_ready_client(c, fds[i].revents, now);
+            //! [idle-timeout]
+            if (keep && now - c->last_active_ms >= idle_timeout_ms) {
+                report_message("closing %s: nothing moved for %lld s", c->peer,
+                               idle_timeout_ms / 1000);
+                keep = 0;
+            }
+            //! [idle-timeout]
+            if (!keep)
+                remove_client(fds, clients, &count, i);
+        }
+
+        if (fds[0].revents != 0 &&
+            accept_clients(ListenSocket, &fds, &clients, &count, &capacity, &accepted, opts.clients,
+                           now, &listener_paused_until) != 0)
+            goto cleanup;
+    }
+    //! [event-loop]
+
+    if (stop_requested && count > 1)
+        report_message("stopping: closing %lu connection%s", (unsigned long)(count - 1),
+                       count == 2 ? "" : "s");
+    printf("shut down after %lu client%s\n", accepted, accepted == 1 ? "" : "s");
+    status = NET_EXIT_OK;
+
+cleanup:
+    while (count > 1)
+        remove_client(fds, clients, &count, count - 1);
+    free(clients);
+    free(fds);
+    if (ListenSocket != INVALID_SOCKET)
+        closesocket(ListenSocket);
+    net_cleanup();
+    return status;
+}
