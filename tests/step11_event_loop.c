@@ -302,7 +302,6 @@ TEST(ctrl_c_exits_0_under_load)
         ASSERT_TRUE(harness_now_ms() < deadline);
         echo_load_run(load, 10);
     }
-    printf("DEBUG at interrupt: %d echoed, %d receiving, t=%lld\n", echo_load_echoed(load), echo_load_receiving(load), harness_now_ms());
     child_interrupt(server.process); /* skips under Wine: no console to deliver it */
     ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
     ASSERT_CONTAINS(child_stdout(server.process), "shut down after ");

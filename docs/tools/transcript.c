@@ -23,22 +23,27 @@
  * | line                         | what happens                                                |
  * |------------------------------|-------------------------------------------------------------|
  * | `N$ PROGRAM ARGS [=> CODE]`  | runs a step program with its input at end of file, waits for it to exit with CODE (default 0) |
- * | `N$ PROGRAM ARGS &`          | starts a program that keeps running (a server), shows its first line of output |
+ * | `N$ PROGRAM ARGS &`          | starts a program that keeps running (a server, or a client that waits for input or for its server), shows its first line of output: on stdout, or on stderr if it writes there first |
  * | `N line`                     | shows the next line the running program prints              |
+ * | `N stderr`                   | shows the next line the running program writes to stderr    |
+ * | `N type TEXT`                | types TEXT and Enter into the running program's input       |
  * | `N enter [=> CODE]`          | presses Enter in that terminal; the program must exit with CODE |
  * | `N eof [=> CODE]`            | ends its input (Ctrl-D; Ctrl-Z Enter on Windows)            |
  * | `N ctrl-c [=> CODE]`         | interrupts it (SIGINT; CTRL_BREAK_EVENT on Windows)         |
+ * | `N wait [=> CODE]`           | waits for the running program to exit by itself             |
  * | `N connect [=> ERROR]`       | a client connects to the running server (terminal 2 if no N) |
  * | `N send TEXT`                | the client sends TEXT (`\n` is a line break)                |
  * | `N shutdown`                 | the client shuts down its sending side (FIN)                |
+ * | `N recv BYTES`               | the client receives exactly BYTES bytes (an echo, say) and shows them; the connection stays open |
  * | `N recv [=> ERROR]`          | the client receives until the server closes; shows how it ended (ERROR: `ECONNRESET`..., or `end-of-stream`) |
  * | `N close` / `N reset`        | the client closes, in order (FIN) or abortively (RST)       |
  *
  * `{host}` and `{port}` in an argument are the address the last started program announced
- * ("listening on 127.0.0.1:40117"). Client actions take `#K` to name the Kth client
+ * on stdout ("listening on 127.0.0.1:40117"). Client actions take `#K` to name the Kth client
  * connected; without it they act on the last one. Blank lines and lines starting with `#`
- * are ignored. What a running program writes to stderr is shown after its next `line`, or
- * when it exits. Adding an action means adding a branch to run_line() or run_client().
+ * are ignored. What a running program writes to stderr is shown at its next `stderr`, after
+ * its next `line`, or when it exits. Adding an action means adding a branch to run_line() or
+ * run_client().
  *
  * Usage: `transcript PAGE OUTDIR BINDIR DISPLAYDIR`; DISPLAYDIR is how the commands show
  * the programs' folder (the default preset's, `build/default/bin`).
@@ -169,6 +174,21 @@ static void show_new_stderr(int terminal)
     const char *err = child_stderr(current.running[terminal]);
     show_output(terminal, "stderr", err + current.stderr_shown[terminal]);
     current.stderr_shown[terminal] = strlen(err);
+}
+
+/** Shows the next whole line the program in @p terminal wrote to stderr, if there is one. */
+static bool show_stderr_line(int terminal)
+{
+    const char *err = child_stderr(current.running[terminal]) + current.stderr_shown[terminal];
+    const char *end = strchr(err, '\n');
+    if (end == NULL)
+        return false;
+    char line[MAX_LINE];
+    size_t length = (size_t)(end - err);
+    snprintf(line, sizeof line, "%.*s", (int)(length < sizeof line ? length : sizeof line - 1), err);
+    show(terminal, "stderr", line);
+    current.stderr_shown[terminal] += length + 1;
+    return true;
 }
 
 /** Writes the transcript: one block per run of lines in the same terminal. */
@@ -355,12 +375,24 @@ static void run_program(int terminal, char *words[], int count)
         return;
     }
     if (expected != NULL)
-        FAIL("a program started with & has no exit code yet: expect it at enter/eof/ctrl-c");
-    const char *line = child_read_line(current.running[terminal], HARNESS_READY_MS);
-    if (line == NULL) {
-        show_new_stderr(terminal);
-        FAIL("%s ended without printing a line", words[0]);
+        FAIL("a program started with & has no exit code yet: expect it at enter/eof/ctrl-c/wait");
+    /* Its first line: a server announces its address on stdout; a client speaks on stderr
+     * first ("connected to ..."), and its stdout is the data it receives, which comes later.
+     * Stderr is looked at first: a client may have both by the first look. */
+    struct child *c = current.running[terminal];
+    long long deadline = harness_now_ms() + HARNESS_READY_MS;
+    for (;;) {
+        if (show_stderr_line(terminal))
+            return;
+        if (strchr(child_stdout(c), '\n') != NULL)
+            break;
+        if (harness_now_ms() >= deadline)
+            FAIL("%s printed no line within %d ms", words[0], HARNESS_READY_MS);
+        net_sleep_ms(10);
     }
+    const char *line = child_read_line(c, HARNESS_READY_MS);
+    if (line == NULL)
+        FAIL("%s ended without printing a line", words[0]);
     show(terminal, "", line);
     learn_address(line);
 }
@@ -481,6 +513,35 @@ static void run_client(int terminal, char *words[], int count)
         if (shutdown(s, SD_SEND) == SOCKET_ERROR)
             FAIL("shutdown failed: %s", describe_error(net_last_error(), error, sizeof error));
         show(terminal, "", "no more sending; the server reads end of stream");
+    } else if (strcmp(words[0], "recv") == 0 && count == 2) {
+        /* recv BYTES: exactly that many, as an echo comes back, while the connection stays. */
+        char data[MAX_LINE];
+        size_t wanted = (size_t)strtoul(words[1], NULL, 10), received = 0;
+        if (wanted == 0 || wanted > sizeof data || expected != NULL)
+            FAIL("recv takes a byte count from 1 to %lu, and no => expectation",
+                 (unsigned long)sizeof data);
+        snprintf(line, sizeof line, "recv %lu bytes", (unsigned long)wanted);
+        show_client(terminal, index, line);
+        long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+        while (received < wanted) {
+            long long left = deadline - harness_now_ms();
+            int ready = left > 0 ? net_wait_readable(s, (int)left) : 0;
+            if (ready == 0)
+                FAIL("%lu of %lu bytes arrived in time", (unsigned long)received,
+                     (unsigned long)wanted);
+            int got = ready == SOCKET_ERROR ? SOCKET_ERROR
+                                            : recv(s, data + received, (int)(wanted - received), 0);
+            if (got == 0)
+                FAIL("end of stream after %lu of %lu bytes", (unsigned long)received,
+                     (unsigned long)wanted);
+            if (got == SOCKET_ERROR)
+                FAIL("recv failed: %s", describe_error(net_last_error(), error, sizeof error));
+            received += (size_t)got;
+        }
+        char quoted[4 * MAX_LINE];
+        quote_bytes(data, received, quoted, sizeof quoted);
+        snprintf(line, sizeof line, "received %lu bytes: %s", (unsigned long)received, quoted);
+        show(terminal, "", line);
     } else if (strcmp(words[0], "recv") == 0) {
         static char data[1 << 20];
         size_t received = 0;
@@ -570,6 +631,21 @@ static void run_line(char *text)
             FAIL("the program ended instead of printing a line");
         show(terminal, "", line);
         show_new_stderr(terminal);
+    } else if (strcmp(action, "stderr") == 0) {
+        long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+        while (!show_stderr_line(terminal)) {
+            if (harness_now_ms() >= deadline)
+                FAIL("the program wrote no line to stderr within %d ms", HARNESS_DEADLINE_MS);
+            net_sleep_ms(10);
+        }
+    } else if (strcmp(action, "type") == 0) {
+        if (count != 2)
+            FAIL("type takes one argument (quote it)");
+        show(terminal, "command", words[1]);
+        child_write(c, words[1]);
+        child_write(c, "\n");
+    } else if (strcmp(action, "wait") == 0) {
+        finish(terminal, expected_code(expected));
     } else if (strcmp(action, "enter") == 0) {
         show(terminal, "note", "[Enter]");
         child_write(c, "\n");

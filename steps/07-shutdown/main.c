@@ -156,8 +156,10 @@ int main(int argc, char **argv)
         received = recv(ClientSocket, recvbuf, (int)sizeof recvbuf, 0);
         if (received > 0) {
             //! [send-all]
-            /* send() returns how many bytes it took, which may be fewer than offered when
-             * the socket's send buffer is full: loop until every byte is on its way.
+            /* send() returns how many bytes it took, and that may be fewer than offered:
+             * a non-blocking socket takes only what fits in its send buffer, a blocking one
+             * stops early when a signal interrupts it, and the API allows it at any time.
+             * So loop until every byte is on its way.
              * MSG_NOSIGNAL: if the client has gone, fail with an error instead of letting
              * SIGPIPE kill the process (POSIX; Winsock never raises signals). */
             for (sent = 0; sent < received; sent += result) {

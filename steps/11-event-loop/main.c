@@ -274,6 +274,9 @@ static int serve_ready_client(struct client *c, short revents, long long now)
             report_client_error("shutdown of", c->peer);
             return 0;
         }
+        /* stdout is not a socket of the loop: if whoever reads it falls behind, this write
+         * waits, and so does every client. Servers under real load log less, or log from
+         * another thread. */
         printf("served %s: echoed %llu bytes\n", c->peer, c->echoed);
         fflush(stdout);
         return 0;

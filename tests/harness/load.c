@@ -22,6 +22,9 @@
 
 /** Bytes generated ahead for sending, per client. */
 #define CHUNK 4096
+/** The most a client sends, and receives, in one turn of the loop: every client moves on a
+ *  little in each turn, as separate clients would, instead of one finishing first. */
+#define TURN 65536
 
 enum client_state { RUNNING, ECHOED, FAILED };
 
@@ -46,6 +49,9 @@ struct echo_load {
     struct pollfd *fds;
     int *index; /**< fds[i] belongs to clients[index[i]] */
 };
+
+/* Defined in child.c: captures what every child has written so far, without waiting. */
+void child_pump_all(void);
 
 /** The next byte of a client's payload: xorshift32, as harness_fill_random() makes them. */
 static char next_byte(unsigned *state)
@@ -116,10 +122,14 @@ struct echo_load *echo_load_start(const char *host, const char *port, int client
     return load;
 }
 
-/** Sends what the client's socket takes now; shuts down sending after the last byte. */
+/** Sends what the client's socket takes now, up to TURN bytes; shuts down sending after the
+ *  last byte. */
 static void send_some(struct load_client *c)
 {
+    size_t turn_end = c->sent + TURN;
     while (c->sent < c->size) {
+        if (c->sent >= turn_end)
+            return;
         if (c->pending_at == c->pending_end) {
             size_t n = c->size - c->sent < CHUNK ? c->size - c->sent : CHUNK;
             for (size_t i = 0; i < n; i++)
@@ -148,11 +158,11 @@ static void send_some(struct load_client *c)
     }
 }
 
-/** Receives what has arrived and checks it against the bytes sent. */
+/** Receives what has arrived, up to TURN bytes, and checks it against the bytes sent. */
 static void receive_some(struct load_client *c)
 {
     char buf[16384];
-    for (;;) {
+    for (size_t turn = 0; turn < TURN; turn += sizeof buf) {
         int n = recv(c->s, buf, (int)sizeof buf, 0);
         if (n == SOCKET_ERROR) {
             int code = net_last_error();
@@ -201,6 +211,8 @@ int echo_load_run(struct echo_load *load, int timeout_ms)
         long long left = deadline - harness_now_ms();
         if (n == 0 || left <= 0)
             return (int)n;
+        /* Keep the servers' output pipes flowing: a server blocked in printf() serves nobody. */
+        child_pump_all();
         int ready = net_poll(load->fds, n, left > 100 ? 100 : (int)left);
         if (ready == SOCKET_ERROR)
             harness_fail(__FILE__, __LINE__, "net_poll over %lu clients failed: %s",
