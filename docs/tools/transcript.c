@@ -185,7 +185,8 @@ static bool show_stderr_line(int terminal)
         return false;
     char line[MAX_LINE];
     size_t length = (size_t)(end - err);
-    snprintf(line, sizeof line, "%.*s", (int)(length < sizeof line ? length : sizeof line - 1), err);
+    snprintf(line, sizeof line, "%.*s", (int)(length < sizeof line ? length : sizeof line - 1),
+             err);
     show(terminal, "stderr", line);
     current.stderr_shown[terminal] += length + 1;
     return true;
