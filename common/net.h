@@ -267,6 +267,11 @@ int net_wait_writable(SOCKET s, int timeout_ms);
  * - `WSAPoll()` reports a peer's orderly close as `POLLHUP`, often without `POLLIN`; `poll()`
  *   reports it as `POLLIN` (a `recv()` of 0 bytes). Treat `POLLHUP` and `POLLERR` as "read
  *   now": `recv()` then says which it is.
+ * - Once the peer has shut down its side, `WSAPoll()` reports `POLLHUP` on every call,
+ *   whatever `events` asks for (seen under Wine 8.0); `poll()` reports `POLLHUP` only when
+ *   both directions are closed. A loop waiting for `POLLOUT` on such a socket wakes at once.
+ * - An entry with a negative `fd` is skipped by both (Wine marks it `POLLNVAL`, without
+ *   counting it in the result).
  * - Before Windows 10 version 2004, `WSAPoll()` never reported a failed non-blocking
  *   `connect()`; a client should not wait for one without a timeout.
  *

@@ -4,11 +4,11 @@
  */
 #include "thread.h"
 
+#include <errno.h>
+
 #ifdef _WIN32
-#    include <errno.h>
 #    include <process.h> /* _beginthreadex */
 #else
-#    include <errno.h>
 #    include <signal.h>
 #    include <time.h>
 #endif

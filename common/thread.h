@@ -32,9 +32,9 @@
 /** A thread started by thread_start(). Its fields belong to this library. */
 struct thread {
 #ifdef _WIN32
-    HANDLE handle;
+    HANDLE handle; /**< the thread's handle, for WaitForSingleObject() */
 #else
-    pthread_t handle;
+    pthread_t handle;     /**< the thread's id, for pthread_join() */
 #endif
     void (*function)(void *); /**< what the thread runs */
     void *argument;           /**< and with what */
@@ -43,18 +43,18 @@ struct thread {
 /** A lock that one thread at a time may hold. */
 struct thread_mutex {
 #ifdef _WIN32
-    CRITICAL_SECTION lock;
+    CRITICAL_SECTION lock; /**< the system's lock */
 #else
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /**< the system's lock */
 #endif
 };
 
 /** A condition variable: threads sleep on it until another thread signals a change. */
 struct thread_cond {
 #ifdef _WIN32
-    CONDITION_VARIABLE cond;
+    CONDITION_VARIABLE cond; /**< the system's condition variable */
 #else
-    pthread_cond_t cond;
+    pthread_cond_t cond;  /**< the system's condition variable */
 #endif
 };
 

@@ -31,8 +31,15 @@ TEST(an_empty_stream_is_an_orderly_end)
 TEST(a_reset_is_reported_as_a_recv_failure_not_an_end)
 {
     struct server server = server_start(harness_program(), "listening on ", NULL);
-    client_reset(client_connect(server.host, server.port));
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 1);
+    SOCKET client = client_connect(server.host, server.port);
+    /* Reset only once the server holds the connection: what a system does with a connection
+     * reset while still queued differs (Linux hands it to accept(), Wine drops it). */
+    child_expect_line(server.process, "accepted connection from ", HARNESS_DEADLINE_MS);
+    client_reset(client);
+    int exit_code = child_wait(server.process, HARNESS_DEADLINE_MS);
+    if (exit_code == 0 && harness_under_wine())
+        harness_skip("under Wine, recv() reports a reset connection as an orderly close");
+    ASSERT_EQ(exit_code, 1);
     char expected[128];
     snprintf(expected, sizeof expected,
              "06-send-recv: recv failed: %s (%d): ", ERROR_NAME(ECONNRESET),

@@ -35,8 +35,11 @@
  * | `N send TEXT`                | the client sends TEXT (`\n` is a line break)                |
  * | `N shutdown`                 | the client shuts down its sending side (FIN)                |
  * | `N recv BYTES`               | the client receives exactly BYTES bytes (an echo, say) and shows them; the connection stays open |
+ * | `N quiet MS`                 | the client checks that nothing arrives for MS milliseconds (an echo that must not come yet) |
+ * | `N flood`                    | the client sends without reading until the connection takes no more for half a second; shows how many bytes went (its socket stays non-blocking: `recv`, `close`, `reset` still work) |
  * | `N recv [=> ERROR]`          | the client receives until the server closes; shows how it ended (ERROR: `ECONNRESET`..., or `end-of-stream`) |
  * | `N close` / `N reset`        | the client closes, in order (FIN) or abortively (RST)       |
+ * | `N ulimit -n COUNT`          | as the shell's `ulimit -n`: the programs started later in terminal N may open at most COUNT descriptors (POSIX only) |
  *
  * `{host}` and `{port}` in an argument are the address the last started program announced
  * on stdout ("listening on 127.0.0.1:40117"). Client actions take `#K` to name the Kth client
@@ -80,6 +83,7 @@ struct session {
     size_t line_capacity;
     struct child *running[MAX_TERMINALS + 1]; /**< the program that keeps running, per terminal */
     size_t stderr_shown[MAX_TERMINALS + 1];   /**< how much of its stderr is already shown */
+    unsigned long open_files[MAX_TERMINALS + 1]; /**< `ulimit -n` per terminal; 0: unchanged */
     SOCKET clients[MAX_CLIENTS];
     int client_terminal[MAX_CLIENTS];
     int client_count;
@@ -368,7 +372,11 @@ static void run_program(int terminal, char *words[], int count)
     char prompt[4 * MAX_LINE + 8];
     snprintf(prompt, sizeof prompt, "$ %s", command);
     show(terminal, "command", prompt);
+    if (current.open_files[terminal] != 0)
+        child_limit_open_files(current.open_files[terminal]);
     current.running[terminal] = child_start_argv(program, args);
+    if (current.open_files[terminal] != 0)
+        child_limit_open_files(0);
     current.stderr_shown[terminal] = 0;
     if (!background) {
         child_close_stdin(current.running[terminal]); /* as if run with < /dev/null */
@@ -567,6 +575,52 @@ static void run_client(int terminal, char *words[], int count)
             if (strcmp(name, expected) != 0 && strcmp(bare, expected) != 0)
                 FAIL("recv ended with %s; the page expects %s", name, expected);
         }
+    } else if (strcmp(words[0], "quiet") == 0) {
+        /* quiet MS: nothing may arrive yet (an echo held back, a connection still queued). */
+        int ms = count == 2 ? atoi(words[1]) : 0;
+        if (ms <= 0 || expected != NULL)
+            FAIL("quiet takes a number of milliseconds, and no => expectation");
+        snprintf(line, sizeof line, "wait %d ms for anything to arrive", ms);
+        show_client(terminal, index, line);
+        int ready = net_wait_readable(s, ms);
+        if (ready == SOCKET_ERROR)
+            FAIL("waiting failed: %s", describe_error(net_last_error(), error, sizeof error));
+        if (ready != 0)
+            FAIL("something arrived (or the connection ended) within %d ms", ms);
+        snprintf(line, sizeof line, "nothing arrived in %d ms", ms);
+        show(terminal, "", line);
+    } else if (strcmp(words[0], "flood") == 0) {
+        /* flood: a client that sends and never reads, until the connection takes no more. */
+        static char chunk[65536];
+        static const char pattern[] = "a client that sends and never reads\n";
+        for (size_t i = 0; i < sizeof chunk; i++)
+            chunk[i] = pattern[i % (sizeof pattern - 1)];
+        show_client(terminal, index, "send without reading, until the connection takes no more");
+        if (net_set_nonblocking(s) == SOCKET_ERROR)
+            FAIL("net_set_nonblocking failed: %s",
+                 describe_error(net_last_error(), error, sizeof error));
+        unsigned long long total = 0;
+        for (;;) {
+            int n = send(s, chunk + total % sizeof chunk,
+                         (int)(sizeof chunk - total % sizeof chunk), MSG_NOSIGNAL);
+            if (n > 0) {
+                total += (unsigned long long)n;
+                if (total > (256u << 20))
+                    FAIL("the server took 256 MiB without making the client wait");
+                continue;
+            }
+            if (!net_would_block(net_last_error()))
+                FAIL("send failed: %s", describe_error(net_last_error(), error, sizeof error));
+            int writable = net_wait_writable(s, 500);
+            if (writable == SOCKET_ERROR)
+                FAIL("waiting to send failed: %s",
+                     describe_error(net_last_error(), error, sizeof error));
+            if (writable == 0)
+                break;
+        }
+        snprintf(line, sizeof line, "sent %llu bytes (%.1f MiB); then no room for 500 ms", total,
+                 (double)total / (1024.0 * 1024.0));
+        show(terminal, "", line);
     } else if (strcmp(words[0], "close") == 0 || strcmp(words[0], "reset") == 0) {
         bool reset = words[0][0] == 'r';
         show_client(terminal, index, reset ? "close abortively (RST)" : "close");
@@ -613,7 +667,8 @@ static void run_line(char *text)
 
     bool client_action = strcmp(action, "connect") == 0 || strcmp(action, "send") == 0 ||
                          strcmp(action, "shutdown") == 0 || strcmp(action, "recv") == 0 ||
-                         strcmp(action, "close") == 0 || strcmp(action, "reset") == 0;
+                         strcmp(action, "close") == 0 || strcmp(action, "reset") == 0 ||
+                         strcmp(action, "quiet") == 0 || strcmp(action, "flood") == 0;
     if (client_action) {
         run_client(terminal ? terminal : 2, words, count);
         return;
@@ -621,6 +676,21 @@ static void run_line(char *text)
 
     if (terminal == 0)
         terminal = 1;
+    if (strcmp(action, "ulimit") == 0) {
+        /* As in a shell: applies to the programs this terminal starts from now on. */
+        long limit = count == 3 && strcmp(words[1], "-n") == 0 ? atol(words[2]) : 0;
+        if (limit <= 0)
+            FAIL("ulimit takes -n and a number of descriptors");
+#ifdef _WIN32
+        FAIL("ulimit: Windows has no per-process limit on open sockets to lower");
+#else
+        char prompt[64];
+        snprintf(prompt, sizeof prompt, "$ ulimit -n %ld", limit);
+        show(terminal, "command", prompt);
+        current.open_files[terminal] = (unsigned long)limit;
+        return;
+#endif
+    }
     struct child *c = current.running[terminal];
     if (c == NULL)
         FAIL("'%s': terminal %d runs no program", action, terminal);
@@ -669,6 +739,7 @@ static void run_transcript(FILE *page, const char *name, const char *out_dir)
 {
     char text[MAX_LINE], path[2 * MAX_LINE];
     memset(&current.running, 0, sizeof current.running);
+    memset(&current.open_files, 0, sizeof current.open_files);
     current.line_count = 0;
     current.client_count = 0;
     current.host[0] = current.port[0] = '\0';

@@ -165,10 +165,10 @@ static void report_client_error(const char *call, const char *peer)
 
 /** One accepted client, and the thread that serves it. */
 struct client {
-    SOCKET ClientSocket;
-    char peer[NET_ADDRESS_STRLEN];
-    struct thread thread;
-    struct client *next; /**< in shared.finished, once the thread is done */
+    SOCKET ClientSocket;           /**< the connection; the client's thread closes it */
+    char peer[NET_ADDRESS_STRLEN]; /**< the client's address, for messages */
+    struct thread thread;          /**< the thread that serves it */
+    struct client *next;           /**< in shared.finished, once the thread is done */
 };
 
 //! [shared-state]

@@ -748,8 +748,8 @@ long long child_cpu_time_ms(struct child *c)
      * ')'. utime and stime are fields 14 and 15, in clock ticks. */
     const char *p = strrchr(text, ')');
     unsigned long long utime = 0, stime = 0;
-    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                            &utime, &stime) != 2)
+    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                            &stime) != 2)
         harness_fail(__FILE__, __LINE__, "cannot read /proc/%ld/stat", (long)c->pid);
     long ticks = sysconf(_SC_CLK_TCK);
     return (long long)((utime + stime) * 1000ULL / (unsigned long long)(ticks > 0 ? ticks : 100));

@@ -146,12 +146,7 @@ int harness_main(int argc, char **argv, const struct test_case *tests, size_t co
     }
     program_args = (const char *const *)argv + 2;
     program_count = argc - 2;
-#ifdef _WIN32
-    /* Ctrl-C and Ctrl-Break travel through a console, which the children inherit. Run from
-     * a pipe (CTest under Wine) the harness has none, so it makes one; where it already has
-     * one this fails, harmlessly. Our stdout stays the pipe: the C runtime keeps its handle. */
-    AllocConsole();
-#else
+#ifndef _WIN32
     /* A child that exits while we write to its stdin must not kill the harness. */
     signal(SIGPIPE, SIG_IGN);
 #endif

@@ -281,7 +281,6 @@ SOCKET harness_listen(const char *host, char *port, size_t size);
  */
 SOCKET harness_accept(SOCKET listener, int timeout_ms);
 
-
 /* ---- Many clients at once (load.c) -------------------------------------------------------- */
 
 /** Many echo clients running side by side, all driven by one poll loop in the test. */
@@ -293,8 +292,8 @@ struct echo_load;
  * @p max_size bytes (from @p seed: repeatable) while reading the echo, shut down sending, and
  * expect exactly its bytes back, then end of stream. Nothing moves until echo_load_run().
  */
-struct echo_load *echo_load_start(const char *host, const char *port, int clients,
-                                  size_t max_size, unsigned seed);
+struct echo_load *echo_load_start(const char *host, const char *port, int clients, size_t max_size,
+                                  unsigned seed);
 
 /** Moves every client on until all have finished or @p timeout_ms passed; returns how many
  *  are still running. */

@@ -32,15 +32,15 @@ enum client_state { RUNNING, ECHOED, FAILED };
 struct load_client {
     SOCKET s;
     enum client_state state;
-    size_t size;            /**< bytes to send, and to get back */
-    size_t sent;            /**< bytes sent so far */
-    size_t received;        /**< bytes received (and checked) so far */
-    unsigned send_state;    /**< the generator of the bytes to send */
-    unsigned check_state;   /**< the same generator, for checking what comes back */
-    bool shut;              /**< shutdown(SD_SEND) done */
-    char pending[CHUNK];    /**< generated and not yet sent: [pending_at, pending_end) */
+    size_t size;          /**< bytes to send, and to get back */
+    size_t sent;          /**< bytes sent so far */
+    size_t received;      /**< bytes received (and checked) so far */
+    unsigned send_state;  /**< the generator of the bytes to send */
+    unsigned check_state; /**< the same generator, for checking what comes back */
+    bool shut;            /**< shutdown(SD_SEND) done */
+    char pending[CHUNK];  /**< generated and not yet sent: [pending_at, pending_end) */
     size_t pending_at, pending_end;
-    char failure[160];      /**< why it failed */
+    char failure[160]; /**< why it failed */
 };
 
 struct echo_load {
@@ -77,8 +77,8 @@ static void fail_client(struct load_client *c, const char *what, int code)
     c->s = INVALID_SOCKET;
 }
 
-struct echo_load *echo_load_start(const char *host, const char *port, int clients,
-                                  size_t max_size, unsigned seed)
+struct echo_load *echo_load_start(const char *host, const char *port, int clients, size_t max_size,
+                                  unsigned seed)
 {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
