@@ -19,21 +19,6 @@ static void expect_served(const struct server *server, size_t bytes)
     ASSERT_STR_EQ(line + strlen(line) - strlen(suffix), suffix);
 }
 
-/** Stops a server that has no `--clients` limit, with Ctrl-C, and checks it exits 0. */
-static void interrupt_and_expect_clean_exit(struct server *server)
-{
-#ifdef _WIN32
-    /* Wine cannot deliver Ctrl-Break to a program whose console is a pipe (the ctrl_c tests
-     * say so when they skip); there the server is killed instead. */
-    child_free(server->process);
-#else
-    child_interrupt(server->process);
-    ASSERT_EQ(child_wait(server->process, HARNESS_DEADLINE_MS), 0);
-    ASSERT_CONTAINS(child_stdout(server->process), "shut down after ");
-    child_free(server->process);
-#endif
-}
-
 /** Checks that a server started with `--clients N` exits 0 after its N clients. */
 static void expect_exit_after(struct server *server, const char *clients)
 {
@@ -86,7 +71,7 @@ TEST(survives_a_client_that_resets_mid_transfer)
     ASSERT_STARTS_WITH(child_stderr(server.process), "08-complete-server: ");
     client_echo_random(server.host, server.port, 100000, 10);
     expect_served(&server, 100000);
-    interrupt_and_expect_clean_exit(&server);
+    server_stop(&server);
 }
 
 TEST(survives_a_client_that_leaves_without_reading)
@@ -106,7 +91,7 @@ TEST(survives_a_client_that_leaves_without_reading)
     while (strstr(child_expect_line(server.process, "served ", HARNESS_DEADLINE_MS),
                   ": echoed 5000 bytes") == NULL)
         continue;
-    interrupt_and_expect_clean_exit(&server);
+    server_stop(&server);
 }
 
 TEST(stops_after_the_number_of_clients_given)
@@ -164,15 +149,6 @@ TEST(ctrl_c_closes_the_current_client_and_exits)
     child_free(server.process);
 }
 
-/** Counts the lines of @p text that contain @p needle. */
-static int count_lines_with(const char *text, const char *needle)
-{
-    int count = 0;
-    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
-        count++;
-    return count;
-}
-
 TEST(out_of_descriptors_pauses_and_recovers)
 {
     if (getenv("HARNESS_WRAPPER") != NULL)
@@ -186,12 +162,12 @@ TEST(out_of_descriptors_pauses_and_recovers)
     char failure[64];
     snprintf(failure, sizeof failure, "accept failed: %s", ERROR_NAME(EMFILE));
     long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
-    while (count_lines_with(child_stderr(server.process), failure) < 1) {
+    while (harness_count(child_stderr(server.process), failure) < 1) {
         ASSERT_TRUE(harness_now_ms() < deadline);
         net_sleep_ms(5);
     }
     long long first = harness_now_ms();
-    while (count_lines_with(child_stderr(server.process), failure) < 3) {
+    while (harness_count(child_stderr(server.process), failure) < 3) {
         ASSERT_TRUE(harness_now_ms() < deadline);
         net_sleep_ms(5);
     }

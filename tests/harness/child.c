@@ -632,6 +632,18 @@ const char *child_stderr(struct child *c)
     return c->err.data;
 }
 
+void child_await(struct child *c, bool on_stderr, const char *needle, int times, int timeout_ms)
+{
+    long long deadline = harness_now_ms() + timeout_ms;
+    while (harness_count(on_stderr ? c->err.data : c->out.data, needle) < times) {
+        long long left = deadline - harness_now_ms();
+        if (left <= 0)
+            harness_fail(__FILE__, __LINE__, "%s did not write \"%s\" %d times in %d ms", c->name,
+                         needle, times, timeout_ms);
+        pump(c, left < 50 ? (int)left : 50);
+    }
+}
+
 void child_free(struct child *c)
 {
     if (c == NULL)

@@ -61,6 +61,18 @@ static SOCKET try_connect(const char *host, const char *port, int *error)
     return s;
 }
 
+void server_stop(struct server *server)
+{
+#ifdef _WIN32
+    child_free(server->process);
+#else
+    child_interrupt(server->process);
+    ASSERT_EQ(child_wait(server->process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stdout(server->process), "shut down after ");
+    child_free(server->process);
+#endif
+}
+
 SOCKET client_connect(const char *host, const char *port)
 {
     int error = 0;

@@ -27,6 +27,19 @@ const char *harness_program(void)
     return harness_program_at(0);
 }
 
+int harness_program_count(void)
+{
+    return program_count;
+}
+
+int harness_count(const char *text, const char *needle)
+{
+    int count = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        count++;
+    return count;
+}
+
 const char *harness_program_at(int index)
 {
     if (index >= program_count)

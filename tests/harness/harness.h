@@ -69,6 +69,12 @@ int harness_main(int argc, char **argv, const struct test_case *tests, size_t co
 
 /** The program under test (the first program argument). */
 const char *harness_program(void);
+/** How many program arguments the test was given. */
+int harness_program_count(void);
+
+/** Counts the places where @p needle occurs in @p text. */
+int harness_count(const char *text, const char *needle);
+
 /** The Nth program argument (0 is harness_program()); fails the test if absent. */
 const char *harness_program_at(int index);
 
@@ -206,6 +212,12 @@ const char *child_stdout_bytes(struct child *c, size_t *length);
 /** Everything the child has written to stderr so far. */
 const char *child_stderr(struct child *c);
 
+/**
+ * Waits until the child's stdout (or, if @p on_stderr, its stderr) holds @p needle at least
+ * @p times times; fails the test after @p timeout_ms.
+ */
+void child_await(struct child *c, bool on_stderr, const char *needle, int times, int timeout_ms);
+
 /** Kills the child if it still runs and frees it. */
 void child_free(struct child *c);
 
@@ -232,6 +244,13 @@ struct server {
  * its line that starts with @p ready_prefix (e.g. "listening on "), and parses the address.
  */
 struct server server_start(const char *program, const char *ready_prefix, ...);
+
+/**
+ * Stops a server that has no `--clients` limit with Ctrl-C, checks that it says
+ * "shut down after" and exits 0, and frees it. On Windows it is killed instead: Wine cannot
+ * deliver Ctrl-Break to a program whose console is a pipe (the Ctrl-C tests skip there).
+ */
+void server_stop(struct server *server);
 
 /** Connects to host:port; fails the test if it cannot. */
 SOCKET client_connect(const char *host, const char *port);
