@@ -173,6 +173,17 @@ int net_would_block(int code)
 #endif
 }
 
+long long net_now_ms(void)
+{
+#ifdef _WIN32
+    return (long long)GetTickCount64();
+#else
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+#endif
+}
+
 void net_sleep_ms(int ms)
 {
 #ifdef _WIN32

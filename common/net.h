@@ -202,6 +202,16 @@ enum net_accept_failure {
 enum net_accept_failure net_classify_accept_error(int code);
 
 /**
+ * @brief Milliseconds on a clock that only moves forward, for timeouts and deadlines.
+ *
+ * The wall clock can jump (a time sync, a user setting the date); this one cannot.
+ * Windows: `GetTickCount64()`. POSIX: `clock_gettime(CLOCK_MONOTONIC)`.
+ *
+ * @return milliseconds since an arbitrary start; only differences mean anything.
+ */
+long long net_now_ms(void);
+
+/**
  * @brief Pauses the calling thread.
  * @param ms milliseconds (`Sleep()` on Windows, `nanosleep()` on POSIX).
  */

@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /** Each client's buffer: what was received and not yet echoed. It bounds the memory a client
  *  can make the server hold, whatever it sends. */
@@ -191,18 +190,6 @@ struct client {
     unsigned long long echoed; /**< bytes echoed in all */
 };
 //! [client-state]
-
-/** Milliseconds on a clock that only moves forward, for timeouts. */
-static long long now_ms(void)
-{
-#ifdef _WIN32
-    return (long long)GetTickCount64();
-#else
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-#endif
-}
 
 //! [wanted-events]
 /** What to wait for on a client: the loop asks only for what it can act on. */
@@ -436,7 +423,7 @@ int main(int argc, char **argv)
 
     //! [event-loop]
     while (!stop_requested) {
-        long long now = now_ms();
+        long long now = net_now_ms();
         int timeout = STOP_CHECK_MS;
         int accepting = opts.clients == 0 || accepted < opts.clients;
 
@@ -470,7 +457,7 @@ int main(int argc, char **argv)
 
         /* From the last client down: removing client i moves the last one into its place,
          * and that one has been looked at already. */
-        now = now_ms();
+        now = net_now_ms();
         for (size_t i = count - 1; i >= 1; i--) {
             struct client *c = clients[i];
             int keep = 1;

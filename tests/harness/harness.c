@@ -12,7 +12,6 @@
 
 #ifndef _WIN32
 #    include <signal.h>
-#    include <time.h>
 #endif
 
 static const char *const *program_args;
@@ -128,13 +127,7 @@ void harness_assert_str(const char *file, int line, const char *a_text, const ch
 
 long long harness_now_ms(void)
 {
-#ifdef _WIN32
-    return (long long)GetTickCount64();
-#else
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-#endif
+    return net_now_ms();
 }
 
 void harness_fill_random(char *buf, size_t length, unsigned seed)
