@@ -43,10 +43,34 @@ int net_startup(void)
     snprintf(library_description, sizeof library_description, "Winsock %d.%d: %s (status: %s)",
              LOBYTE(wsaData.wVersion), HIBYTE(wsaData.wVersion), wsaData.szDescription,
              wsaData.szSystemStatus[0] != '\0' ? wsaData.szSystemStatus : "not given");
-#elif defined(NET_IGNORE_SIGPIPE)
+#else
+    /* A closed standard descriptor would be the first number socket() hands out: a socket on
+     * descriptor 1 would receive, as data for a client, what printf() writes. */
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            int opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+            if (opened != fd) {
+                report_message("descriptor %d is closed and /dev/null cannot take its place", fd);
+                if (opened >= 0)
+                    close(opened);
+                return EBADF;
+            }
+        }
+    }
+#    ifdef NET_IGNORE_SIGPIPE
     /* No MSG_NOSIGNAL here: a send() to a reset connection would raise SIGPIPE and kill the
      * process. Ignoring it makes such a send() fail with EPIPE, which the caller handles. */
     signal(SIGPIPE, SIG_IGN);
+#    endif
+#endif
+    return 0;
+}
+
+int net_ignore_sigpipe(void)
+{
+#ifndef _WIN32
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+        return -1;
 #endif
     return 0;
 }
@@ -167,7 +191,7 @@ int net_set_nonblocking(SOCKET s)
 int net_would_block(int code)
 {
 #ifdef _WIN32
-    return code == WSAEWOULDBLOCK;
+    return code == WSAEWOULDBLOCK || code == WSAEINTR;
 #else
     return code == EAGAIN || code == EWOULDBLOCK || code == EINTR;
 #endif
@@ -199,8 +223,11 @@ void net_sleep_ms(int ms)
 int net_binary_stdio(void)
 {
 #ifdef _WIN32
-    /* _setmode() returns the previous mode, or -1 with errno set. */
-    if (_setmode(_fileno(stdin), _O_BINARY) == -1 || _setmode(_fileno(stdout), _O_BINARY) == -1)
+    /* _setmode() returns the previous mode, or -1 with errno set. A stream the process was
+     * started without (_fileno() is negative then) has no mode to change. */
+    if (_fileno(stdin) >= 0 && _setmode(_fileno(stdin), _O_BINARY) == -1)
+        return -1;
+    if (_fileno(stdout) >= 0 && _setmode(_fileno(stdout), _O_BINARY) == -1)
         return -1;
 #endif
     return 0;
@@ -234,22 +261,36 @@ enum net_accept_failure net_classify_accept_error(int code)
 {
     switch (code) {
 #ifdef _WIN32
+    /* The listening socket itself is unusable. */
+    case WSAENOTSOCK:
+    case WSAEINVAL: /* it does not listen */
+    case WSAEFAULT:
+    case WSAEOPNOTSUPP: /* it is not a stream socket */
+    case WSANOTINITIALISED:
+        return NET_ACCEPT_FATAL;
+    /* That one connection. */
     case WSAECONNRESET:  /* the client reset before we accepted it */
     case WSAENOTCONN:    /* the same, as Wine reports it */
     case WSAEINTR:       /* a blocking call was cancelled */
     case WSAEWOULDBLOCK: /* non-blocking listener: nothing to accept right now */
         return NET_ACCEPT_SKIP;
-    case WSAEMFILE:
-    case WSAENOBUFS:
-        return NET_ACCEPT_BACK_OFF;
 #else
+    /* The listening socket itself is unusable. */
+    case EBADF:
+    case ENOTSOCK:
+    case EINVAL: /* it does not listen */
+    case EFAULT:
+        return NET_ACCEPT_FATAL;
+    /* That one connection. */
     case ECONNABORTED: /* the client gave up before we accepted it */
     case EINTR:        /* a signal arrived; the caller checks its stop flag */
-    case EPROTO:       /* a protocol error on that one connection */
     case EAGAIN:       /* non-blocking listener: nothing to accept right now */
 #    if EWOULDBLOCK != EAGAIN
     case EWOULDBLOCK:
 #    endif
+    case EPERM: /* Linux: a firewall rule forbids this connection */
+    case EPROTO:
+    case ETIMEDOUT:
     /* Linux passes on network errors of the pending connection (accept(2), "Error
      * handling"); they too concern that connection only. */
     case ENETDOWN:
@@ -264,14 +305,11 @@ enum net_accept_failure net_classify_accept_error(int code)
     case EOPNOTSUPP:
     case ENETUNREACH:
         return NET_ACCEPT_SKIP;
-    case EMFILE:
-    case ENFILE:
-    case ENOBUFS:
-    case ENOMEM:
-        return NET_ACCEPT_BACK_OFF;
 #endif
     default:
-        return NET_ACCEPT_FATAL;
+        /* Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM, ENOSR; WSAEMFILE,
+         * WSAENOBUFS), or an error not listed here: pause, then try again. */
+        return NET_ACCEPT_BACK_OFF;
     }
 }
 

@@ -57,9 +57,12 @@ typedef int SOCKET;
 /** `shutdown()` direction: both. */
 #    define SD_BOTH        SHUT_RDWR
 
-/* On POSIX, send() on a connection the peer has reset raises SIGPIPE, whose default action
- * kills the process. Linux and the BSDs accept MSG_NOSIGNAL to get EPIPE instead. macOS has
- * no such flag: there net_startup() ignores SIGPIPE for the whole process. */
+/* On POSIX, send() on a connection that can no longer carry data (the peer has reset it
+ * after our end of stream, or we shut our side down) fails with EPIPE and also raises
+ * SIGPIPE, whose default action kills the process. The flag MSG_NOSIGNAL asks for the error
+ * alone: Linux, the BSDs, and macOS from version 11 have it. Older systems without it have
+ * the per-socket option SO_NOSIGPIPE instead; there net_startup() simply ignores SIGPIPE for
+ * the whole process. */
 #    ifndef MSG_NOSIGNAL
 #        define MSG_NOSIGNAL       0
 #        define NET_IGNORE_SIGPIPE 1
@@ -72,18 +75,52 @@ typedef int SOCKET;
  */
 #define NET_ADDRESS_STRLEN 80
 
+/* The names of the calls that the helpers below make, for reports: a learner reading
+ * "select failed" or "fcntl failed" knows which call to look up; "net_wait_readable failed"
+ * would send them into this library. */
+#ifdef _WIN32
+/** The call net_wait_readable() and net_wait_writable() make: for a report's CALL. */
+#    define NET_WAIT_CALL "select"
+/** The call net_poll() makes. */
+#    define NET_POLL_CALL "WSAPoll"
+/** The call net_set_nonblocking() makes. */
+#    define NET_NONBLOCKING_CALL "ioctlsocket"
+#else
+#    define NET_WAIT_CALL        "poll"
+#    define NET_POLL_CALL        "poll"
+#    define NET_NONBLOCKING_CALL "fcntl"
+#endif
+
 /**
  * @brief Starts the platform's socket library; reports a failure on stderr.
  *
  * Windows: calls `WSAStartup(MAKEWORD(2, 2))` and checks that version 2.2 was really
  * negotiated, since `WSAStartup` succeeds with a lower version when that is all the system
  * offers. No other Winsock function works before this call (they fail with
- * `WSANOTINITIALISED`). POSIX: sockets are part of the system and need no start-up; the call
- * only ignores `SIGPIPE` on systems that lack `MSG_NOSIGNAL`.
+ * `WSANOTINITIALISED`). POSIX: sockets are part of the system and need no start-up. Two
+ * precautions are taken instead: `SIGPIPE` is ignored on systems that lack `MSG_NOSIGNAL`,
+ * and if descriptor 0, 1 or 2 is closed (a program started as `server >&-`), `/dev/null` is
+ * opened on it. A socket is a descriptor, and `socket()` returns the lowest free number: a
+ * socket numbered 1 would receive everything the program prints to stdout.
  *
  * @return 0 on success, or the error code (`WSAStartup`'s, or `WSAVERNOTSUPPORTED`).
  */
 int net_startup(void);
+
+/**
+ * @brief Makes writing to a pipe or socket whose reader has gone fail with `EPIPE` instead of
+ *        killing the process with `SIGPIPE`.
+ *
+ * A server's own output can be such a pipe: `server | head -n 1` ends the reader after one
+ * line, and the server's next `printf()` would raise `SIGPIPE`, whose default action ends the
+ * process, clients and all. `MSG_NOSIGNAL` protects `send()` only; `write()` and the stdio
+ * functions built on it have no such flag. POSIX: `signal(SIGPIPE, SIG_IGN)` for the whole
+ * process. Windows: does nothing, there is no `SIGPIPE`; a write to a closed pipe simply
+ * fails.
+ *
+ * @return 0, or -1 if the signal's action could not be changed (`errno` says why).
+ */
+int net_ignore_sigpipe(void);
 
 /**
  * @brief Releases what net_startup() acquired.
@@ -142,7 +179,9 @@ const char *net_protocol_name(int protocol);
  *
  * A blocking `accept()` or `recv()` cannot be told to give up; waiting first, in slices, lets
  * a server look at a stop flag between slices. POSIX uses `poll()` (no limit on descriptor
- * numbers); Windows uses `select()`, whose `fd_set` is a list of handles there, not a bitmap.
+ * numbers); Windows uses `select()`, whose `fd_set` is a list of handles there, not a bitmap (`WSAPoll()`
+ * could wake at once, again and again, on a socket the peer has shut down: see net_poll()).
+ * Report a failure with #NET_WAIT_CALL as the call's name.
  *
  * @param s the socket.
  * @param timeout_ms how long to wait, in milliseconds; negative means no limit.
@@ -159,8 +198,9 @@ int net_wait_readable(SOCKET s, int timeout_ms);
  * `select()` or `poll()` first: "writable" promises room for some bytes, but a blocking
  * `send()` returns only when it has queued all of them, and while it waits nobody reads what
  * the peer sends. Windows: `ioctlsocket(FIONBIO)`; a socket returned by `accept()` inherits
- * the mode of its listening socket. POSIX: `fcntl()` adds `O_NONBLOCK`; on Linux an accepted
- * socket does not inherit it.
+ * the mode of its listening socket. POSIX: `fcntl()` adds `O_NONBLOCK`. Whether an accepted
+ * socket inherits it differs: on Linux it does not (`accept4()` can ask for it), on the BSDs
+ * and macOS it does. Report a failure with #NET_NONBLOCKING_CALL as the call's name.
  *
  * @param s the socket.
  * @return 0, or `SOCKET_ERROR` (the error in net_last_error()).
@@ -171,8 +211,10 @@ int net_set_nonblocking(SOCKET s);
  * @brief Tells whether a call on a non-blocking socket failed only because it would have had
  *        to wait ("not now"); the program tries again when the socket is ready.
  *
- * Windows: `WSAEWOULDBLOCK`. POSIX: `EAGAIN` or `EWOULDBLOCK` (POSIX allows two values; on
- * Linux, macOS and the BSDs they are one), and `EINTR`, a call interrupted by a signal.
+ * Windows: `WSAEWOULDBLOCK`, and `WSAEINTR`, a blocking call that was cancelled. POSIX:
+ * `EAGAIN` or `EWOULDBLOCK` (POSIX allows two values; on Linux, macOS and the BSDs they are
+ * one), and `EINTR`, a call interrupted by a signal. In every case the call did nothing and
+ * may be made again; a loop with a stop flag looks at the flag first.
  *
  * @param code the error from net_last_error() right after the call failed.
  * @return nonzero for "not now", 0 for a real failure.
@@ -182,7 +224,7 @@ int net_would_block(int code);
 /** What a server should do after `accept()` failed: see net_classify_accept_error(). */
 enum net_accept_failure {
     NET_ACCEPT_SKIP,     /**< a problem of that one connection: accept the next at once */
-    NET_ACCEPT_BACK_OFF, /**< out of descriptors or memory: pause briefly, then try again */
+    NET_ACCEPT_BACK_OFF, /**< out of descriptors or memory, or unknown: pause, then try again */
     NET_ACCEPT_FATAL     /**< the listening socket itself is broken: stop */
 };
 
@@ -190,11 +232,19 @@ enum net_accept_failure {
  * @brief Tells whether an `accept()` failure is about one connection, about resources, or
  *        about the listening socket.
  *
- * A server must not stop because one client gave up before it was accepted
- * (`ECONNABORTED`; on Windows `WSAECONNRESET`), nor because a signal interrupted the call
- * (`EINTR`). Running out of descriptors (`EMFILE`, `ENFILE`; `WSAEMFILE`) or buffers
- * (`ENOBUFS`, `ENOMEM`) passes when other connections close, but retrying at once would
- * spin: the pending connection stays queued and `accept()` fails again immediately.
+ * Only a broken listening socket ends a server: `EBADF`, `ENOTSOCK`, `EINVAL` (the socket
+ * does not listen), `EFAULT`; on Windows `WSAENOTSOCK`, `WSAEINVAL`, `WSAEFAULT`,
+ * `WSANOTINITIALISED`, `WSAEOPNOTSUPP`. A server must not stop because one client gave up
+ * before it was accepted (`ECONNABORTED`; `WSAECONNRESET` on Windows), because a signal
+ * interrupted the call (`EINTR`), or because of any other error of that one connection: Linux
+ * passes the pending connection's network errors on through `accept()` (its manual lists
+ * `ENETDOWN`, `EPROTO`, `ENOPROTOOPT`, `EHOSTDOWN`, `ENONET`, `EHOSTUNREACH`, `EOPNOTSUPP`,
+ * `ENETUNREACH`), and a firewall rule can make it fail with `EPERM`. Running out of
+ * descriptors (`EMFILE`, `ENFILE`; `WSAEMFILE`) or memory (`ENOBUFS`, `ENOMEM`, `ENOSR`;
+ * `WSAENOBUFS`) passes when other connections close, but retrying at once would spin: the
+ * pending connection stays queued and `accept()` fails again immediately. An error this
+ * function does not know is treated the same way, a pause and another try: it neither ends
+ * the server nor makes it spin.
  *
  * @param code the error from net_last_error() right after `accept()` failed.
  * @return #NET_ACCEPT_SKIP, #NET_ACCEPT_BACK_OFF or #NET_ACCEPT_FATAL.
@@ -256,7 +306,7 @@ int net_input_is_terminal(void);
  *
  * The counterpart of net_wait_readable(): a `send()` on a non-blocking socket whose buffer is
  * full fails with "would block" (net_would_block()); this waits, in a slice the caller
- * chooses, for the peer to read. POSIX uses `poll()`; Windows uses `select()`.
+ * chooses, for the peer to read. POSIX uses `poll()`; Windows uses `select()`. Report a failure with #NET_WAIT_CALL as the call's name.
  *
  * @param s the socket.
  * @param timeout_ms how long to wait, in milliseconds; negative means no limit.
@@ -267,19 +317,21 @@ int net_wait_writable(SOCKET s, int timeout_ms);
 
 /**
  * @brief Waits until one of several sockets is ready, or a timeout expires: `poll()` on
- *        POSIX, `WSAPoll()` on Windows (Vista and later).
+ *        POSIX, `WSAPoll()` on Windows (Vista and later). Report a failure with
+ *        #NET_POLL_CALL as the call's name.
  *
  * Both take the same array of `struct pollfd` (`fd`, `events` to watch, `revents` that
  * happened) and the same flags (`POLLIN`, `POLLOUT`; `POLLHUP`, `POLLERR` and `POLLNVAL` are
  * reported whether asked for or not). Differences to keep in mind:
  * - `WSAPoll()` fails with `WSAEINVAL` if `events` holds a flag it does not support:
  *   ask only for `POLLIN` and `POLLOUT`, never `POLLPRI`, `POLLHUP` or `POLLERR`.
- * - `WSAPoll()` reports a peer's orderly close as `POLLHUP`, often without `POLLIN`; `poll()`
- *   reports it as `POLLIN` (a `recv()` of 0 bytes). Treat `POLLHUP` and `POLLERR` as "read
- *   now": `recv()` then says which it is.
- * - Once the peer has shut down its side, `WSAPoll()` reports `POLLHUP` on every call,
- *   whatever `events` asks for (seen under Wine 8.0); `poll()` reports `POLLHUP` only when
- *   both directions are closed. A loop waiting for `POLLOUT` on such a socket wakes at once.
+ * - A peer's orderly close (its FIN) is reported differently. Linux and FreeBSD report it as
+ *   `POLLIN` (a `recv()` of 0 bytes), and `POLLHUP` only once both directions are closed;
+ *   macOS reports `POLLHUP` as soon as the peer's FIN arrives. `WSAPoll()` reports `POLLHUP`,
+ *   often without `POLLIN`, and (seen under Wine 8; Windows itself was not tried) goes on
+ *   reporting it on every call once the peer has shut down its side, whatever `events` asks
+ *   for: a loop waiting for `POLLOUT` on such a socket wakes at once. Treat `POLLHUP` and
+ *   `POLLERR` as "read now": `recv()` then says which it is.
  * - An entry with a negative `fd` is skipped by both (Wine marks it `POLLNVAL`, without
  *   counting it in the result).
  * - Before Windows 10 version 2004, `WSAPoll()` never reported a failed non-blocking

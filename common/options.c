@@ -24,12 +24,20 @@ static const struct option_spec option_specs[] = {
     {"--clients", OPTIONS_CLIENTS, "N", "stop after serving N clients (default: no limit)"},
     {"--max-clients", OPTIONS_MAX_CLIENTS, "N", "serve at most N clients at once"},
     {"--idle-timeout", OPTIONS_IDLE_TIMEOUT, "SECONDS",
-     "close a client that sends nothing for SECONDS"},
+     "close a client when nothing moved for SECONDS"},
+};
+
+/** The help of `--host` and `--port` when they name the server to connect to. */
+static const struct option_spec server_specs[] = {
+    {"--host", OPTIONS_ADDRESS, "HOST",
+     "the server's address or name (default " OPTIONS_DEFAULT_HOST ")"},
+    {"--port", OPTIONS_ADDRESS, "PORT",
+     "the server's TCP port, 1-65535 (default " OPTIONS_DEFAULT_PORT ")"},
 };
 
 #define OPTION_COUNT (sizeof option_specs / sizeof option_specs[0])
 
-static void print_usage(unsigned accepted, const char *summary)
+static void print_usage(unsigned accepted, const char *summary, const struct options *defaults)
 {
     printf("Usage: %s", report_program_name());
     for (size_t i = 0; i < OPTION_COUNT; i++) {
@@ -38,9 +46,20 @@ static void print_usage(unsigned accepted, const char *summary)
     }
     printf("%s\n%s\n\nOptions:\n", (accepted & OPTIONS_MESSAGE) ? " [MESSAGE...]" : "", summary);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
-        if (accepted & option_specs[i].flag)
-            printf("  %-13s %-8s %s\n", option_specs[i].name, option_specs[i].value_name,
-                   option_specs[i].help);
+        const struct option_spec *spec = &option_specs[i];
+        char help[160];
+        if (!(accepted & spec->flag))
+            continue;
+        if ((accepted & OPTIONS_TO_SERVER) && i < sizeof server_specs / sizeof server_specs[0])
+            spec = &server_specs[i];
+        /* These two show the program's own default. */
+        if (spec->flag == OPTIONS_MAX_CLIENTS)
+            snprintf(help, sizeof help, "%s (default: %lu)", spec->help, defaults->max_clients);
+        else if (spec->flag == OPTIONS_IDLE_TIMEOUT)
+            snprintf(help, sizeof help, "%s (default: %lu)", spec->help, defaults->idle_timeout);
+        else
+            snprintf(help, sizeof help, "%s", spec->help);
+        printf("  %-14s %-7s %s\n", spec->name, spec->value_name, help);
     }
     printf("  %-22s %s\n", "--help", "show this help and exit");
 }
@@ -63,7 +82,8 @@ static bool parse_decimal(const char *text, unsigned long max, unsigned long *va
 }
 
 /** Validates and stores one option's value; reports and returns false if it is bad. */
-static bool store_value(const char *name, const char *value, struct options *opts)
+static bool store_value(const char *name, const char *value, unsigned accepted,
+                        struct options *opts)
 {
     unsigned long number = 0;
     if (strcmp(name, "--host") == 0) {
@@ -73,10 +93,11 @@ static bool store_value(const char *name, const char *value, struct options *opt
         }
         opts->host = value;
     } else if (strcmp(name, "--port") == 0) {
-        if (!parse_decimal(value, 65535, &number)) {
-            report_message("invalid --port value '%s': expected a decimal number from 0 to "
+        unsigned long lowest = (accepted & OPTIONS_TO_SERVER) ? 1 : 0;
+        if (!parse_decimal(value, 65535, &number) || number < lowest) {
+            report_message("invalid --port value '%s': expected a decimal number from %lu to "
                            "65535 (see --help)",
-                           value);
+                           value, lowest);
             return false;
         }
         opts->port = value;
@@ -112,7 +133,12 @@ static const struct option_spec *find_option(const char *arg, unsigned accepted)
 bool options_parse(int argc, char **argv, unsigned accepted, const char *summary,
                    struct options *opts)
 {
+    /* The caller's defaults of the options it takes; every other field starts at zero. */
+    unsigned long max_clients = (accepted & OPTIONS_MAX_CLIENTS) ? opts->max_clients : 0;
+    unsigned long idle_timeout = (accepted & OPTIONS_IDLE_TIMEOUT) ? opts->idle_timeout : 0;
     memset(opts, 0, sizeof *opts);
+    opts->max_clients = max_clients;
+    opts->idle_timeout = idle_timeout;
     opts->host = OPTIONS_DEFAULT_HOST;
     opts->port = OPTIONS_DEFAULT_PORT;
     opts->exit_status = NET_EXIT_USAGE;
@@ -126,7 +152,7 @@ bool options_parse(int argc, char **argv, unsigned accepted, const char *summary
             break;
         }
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            print_usage(accepted, summary);
+            print_usage(accepted, summary, opts);
             opts->exit_status = NET_EXIT_OK;
             return false;
         }
@@ -146,7 +172,7 @@ bool options_parse(int argc, char **argv, unsigned accepted, const char *summary
             report_message("option '%s' needs a value (see --help)", arg);
             return false;
         }
-        if (!store_value(spec->name, value, opts))
+        if (!store_value(spec->name, value, accepted, opts))
             return false;
     }
     if (i < argc && !(accepted & OPTIONS_MESSAGE)) {

@@ -9,6 +9,8 @@
  *     if (!options_parse(argc, argv, OPTIONS_ADDRESS, "Binds a TCP socket.", &opts))
  *         return opts.exit_status;
  * @endcode
+ * A program that takes `--max-clients` or `--idle-timeout` sets its own default in the field
+ * first (`opts.idle_timeout = 60;`); `--help` shows it.
  * A bad value is a usage error that names the option and the value, with exit code
  * #NET_EXIT_USAGE; `--help` prints the usage and exits with #NET_EXIT_OK.
  */
@@ -30,7 +32,9 @@ enum options_accepted {
     OPTIONS_CLIENTS = 1 << 1,      /**< `--clients N`: stop after serving N clients */
     OPTIONS_MAX_CLIENTS = 1 << 2,  /**< `--max-clients N`: at most N clients at once */
     OPTIONS_IDLE_TIMEOUT = 1 << 3, /**< `--idle-timeout SECONDS` */
-    OPTIONS_MESSAGE = 1 << 4       /**< `MESSAGE...` arguments after the options */
+    OPTIONS_MESSAGE = 1 << 4,      /**< `MESSAGE...` arguments after the options */
+    OPTIONS_TO_SERVER = 1 << 5     /**< with #OPTIONS_ADDRESS: the server to connect to, so
+                                        `--port` must be 1-65535 (0 only means "any" to bind) */
 };
 
 /** The parsed command line. Options not given keep their defaults. */
@@ -38,13 +42,12 @@ struct options {
     const char *host; /**< `--host`; default #OPTIONS_DEFAULT_HOST */
     const char
         *port; /**< `--port`, checked to be a decimal 0-65535; default #OPTIONS_DEFAULT_PORT */
-    unsigned long clients;     /**< `--clients`; 0 (the default) means no limit */
-    unsigned long max_clients; /**< `--max-clients`; 0 (the default) means the program's own */
-    unsigned long
-        idle_timeout;  /**< `--idle-timeout` in seconds; 0 (the default) means the program's own */
-    int message_index; /**< index in argv of the first `MESSAGE` argument */
-    int message_count; /**< how many `MESSAGE` arguments follow it */
-    int exit_status;   /**< when options_parse() returns false: the exit code */
+    unsigned long clients;      /**< `--clients`; 0 (the default) means no limit */
+    unsigned long max_clients;  /**< `--max-clients`; its default is the caller's, set before */
+    unsigned long idle_timeout; /**< `--idle-timeout` in seconds; its default is the caller's */
+    int message_index;          /**< index in argv of the first `MESSAGE` argument */
+    int message_count;          /**< how many `MESSAGE` arguments follow it */
+    int exit_status;            /**< when options_parse() returns false: the exit code */
 };
 
 /**
@@ -57,7 +60,9 @@ struct options {
  * @param argv the arguments, as passed to `main()`.
  * @param accepted the options this program takes (`OPTIONS_ADDRESS | ...`).
  * @param summary one sentence for `--help` that says what the program does.
- * @param opts filled in with the values, or the defaults.
+ * @param opts filled in with the values, or the defaults; when @p accepted includes
+ *        #OPTIONS_MAX_CLIENTS or #OPTIONS_IDLE_TIMEOUT, the caller sets that field to its
+ *        default before the call.
  * @return true if the program should run; false if it should exit at once with
  *         `opts->exit_status`: #NET_EXIT_OK after `--help`, #NET_EXIT_USAGE after a usage
  *         error (already reported on stderr).

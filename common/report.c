@@ -100,6 +100,15 @@ static const struct error_entry socket_errors[] = {
 #    ifdef EHOSTDOWN
     ERROR_ENTRY(EHOSTDOWN, NULL),
 #    endif
+#    ifdef ENONET
+    ERROR_ENTRY(ENONET, NULL),
+#    endif
+#    ifdef ENOSR
+    ERROR_ENTRY(ENOSR, NULL),
+#    endif
+    ERROR_ENTRY(ENOSYS, NULL),          ERROR_ENTRY(EBUSY, NULL),
+    ERROR_ENTRY(ESRCH, NULL),           ERROR_ENTRY(ECHILD, NULL),
+    ERROR_ENTRY(ENOENT, NULL),          ERROR_ENTRY(EIO, NULL),
 };
 
 /* getaddrinfo() and getnameinfo() return these instead of setting errno. */
@@ -164,37 +173,116 @@ const char *net_error_name(int code)
     return entry ? entry->name : "unknown error";
 }
 
+#ifndef _WIN32
+/* strerror_r() comes in two versions with one name. The XSI one (POSIX) returns 0 and fills
+ * the buffer; the GNU one (glibc with _GNU_SOURCE) returns a pointer to the text, which may
+ * be a static string and not the buffer. _Generic picks the right reading from the type of
+ * the result, without calling strerror_r() a second time. */
+static const char *xsi_strerror_text(int result, char *buf, size_t size, int code)
+{
+    if (result != 0)
+        snprintf(buf, size, "Unknown error %d", code);
+    return buf;
+}
+
+static const char *gnu_strerror_text(const char *result, char *buf, size_t size, int code)
+{
+    snprintf(buf, size, "%s", result != NULL ? result : "Unknown error");
+    (void)code;
+    return buf;
+}
+#endif
+
 const char *net_error_text(int code, char *buf, size_t size)
 {
     if (size == 0)
         return buf;
 #ifdef _WIN32
-    DWORD length = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
-                                  (DWORD)code, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf,
-                                  (DWORD)size, NULL);
+    /* The wide version: its text is Unicode, converted here for where it is going. The "A"
+     * version would give the text in the ANSI code page, which a console (whose code page
+     * is the OEM one) shows wrongly in most languages other than English. */
+    wchar_t wide[512];
+    DWORD length = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
+                                  (DWORD)code, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), wide,
+                                  (DWORD)(sizeof wide / sizeof wide[0]), NULL);
     /* System messages end in ".\r\n"; the report adds its own line break. */
-    while (length > 0 && (buf[length - 1] == '\n' || buf[length - 1] == '\r' ||
-                          buf[length - 1] == ' ' || buf[length - 1] == '.'))
-        buf[--length] = '\0';
-    if (length == 0) {
+    while (length > 0 && (wide[length - 1] == L'\n' || wide[length - 1] == L'\r' ||
+                          wide[length - 1] == L' ' || wide[length - 1] == L'.'))
+        wide[--length] = L'\0';
+    int converted = 0;
+    if (length > 0) {
+        /* A console shows bytes in its output code page; a file or a pipe gets UTF-8. */
+        DWORD mode;
+        UINT code_page =
+            GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) ? GetConsoleOutputCP() : CP_UTF8;
+        converted = WideCharToMultiByte(code_page, 0, wide, -1, buf, (int)size, NULL, NULL);
+    }
+    if (converted == 0) {
+        /* No text (Wine has none for most Winsock codes), or it did not fit. */
         const struct error_entry *entry = find_error(socket_errors, COUNT_OF(socket_errors), code);
         const char *meaning = entry ? entry->meaning : "No description is available";
         snprintf(buf, size, "%s", meaning);
     }
 #else
-    /* strerror() may use a shared buffer; strerror_r() (the XSI version, selected by
-     * _POSIX_C_SOURCE) is safe when several threads report at once. */
-    if (strerror_r(code, buf, size) != 0)
-        snprintf(buf, size, "Unknown error %d", code);
+    /* strerror() may use a shared buffer; strerror_r() is safe when several threads
+     * report at once. */
+    _Generic(strerror_r(code, buf, size), int: xsi_strerror_text, char *: gnu_strerror_text)(
+        strerror_r(code, buf, size), buf, size, code);
 #endif
     return buf;
 }
 
-/** Prints one report line: `PROGRAM: CALL failed: NAME (CODE): TEXT`. */
+/**
+ * Writes one report: `PROGRAM: ` and the formatted text, with every control character of
+ * the text escaped (`\n`, `\t`, `\xHH`), then a line break, in a single write.
+ *
+ * One write, because several threads (step 10) or processes may report at once: stderr is
+ * unbuffered, so each fprintf() call would reach the terminal as a write of its own, and
+ * the pieces of two reports would interleave. Escaped, because a report may quote what the
+ * user typed (an option's value, a host name) and a line break in it would forge a second
+ * report line.
+ */
+static void write_report(const char *format, va_list args)
+{
+    char text[1024];
+    char line[2048];
+    size_t n = 0;
+    vsnprintf(text, sizeof text, format, args);
+    n = (size_t)snprintf(line, sizeof line, "%s: ", program_name);
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (n + 6 >= sizeof line)
+            break; /* room for "\xHH" and the line break */
+        if (*p == '\n') {
+            line[n++] = '\\';
+            line[n++] = 'n';
+        } else if (*p == '\t') {
+            line[n++] = '\\';
+            line[n++] = 't';
+        } else if (*p < 0x20 || *p == 0x7f) {
+            n += (size_t)snprintf(line + n, sizeof line - n, "\\x%02x", *p);
+        } else {
+            line[n++] = (char)*p;
+        }
+    }
+    line[n++] = '\n';
+    fwrite(line, 1, n, stderr);
+    fflush(stderr);
+}
+
+/** Writes a report from a format and its arguments. */
+static void report_line(const char *format, ...) REPORT_PRINTF_FORMAT(1, 2);
+static void report_line(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    write_report(format, args);
+    va_end(args);
+}
+
+/** Prints one failure report: `PROGRAM: CALL failed: NAME (CODE): TEXT`. */
 static void print_report(const char *call, const char *name, int code, const char *text)
 {
-    fprintf(stderr, "%s: %s failed: %s (%d): %s\n", program_name, call, name, code, text);
-    fflush(stderr);
+    report_line("%s failed: %s (%d): %s", call, name, code, text);
 }
 
 void report_error_code(const char *call, int code)
@@ -228,9 +316,6 @@ void report_message(const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    fprintf(stderr, "%s: ", program_name);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
+    write_report(format, args);
     va_end(args);
-    fflush(stderr);
 }

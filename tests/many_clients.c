@@ -37,34 +37,6 @@ static const char *server_option(void)
     return harness_program_at(1);
 }
 
-/**
- * Sends @p seed's 64 KiB pattern on @p s over and over, without reading, until the
- * connection takes no more for half a second; returns how many bytes went. The socket is
- * left non-blocking.
- */
-static size_t send_until_stuck(SOCKET s, unsigned seed)
-{
-    static char chunk[65536];
-    size_t total = 0;
-    harness_fill_random(chunk, sizeof chunk, seed);
-    ASSERT_EQ(net_set_nonblocking(s), 0);
-    for (;;) {
-        size_t at = total % sizeof chunk;
-        int n = send(s, chunk + at, (int)(sizeof chunk - at), MSG_NOSIGNAL);
-        if (n > 0) {
-            total += (size_t)n;
-            ASSERT_TRUE(total < (256u << 20)); /* a server that reads without limit */
-            continue;
-        }
-        ASSERT_TRUE(net_would_block(net_last_error()));
-        /* Full: see whether the server makes room within half a second. */
-        int writable = net_wait_writable(s, 500);
-        ASSERT_NE(writable, SOCKET_ERROR);
-        if (!writable)
-            return total;
-    }
-}
-
 TEST(echoes_500_clients_at_once_byte_for_byte)
 {
     struct server server = server_start(harness_program(), "listening on ", server_option(), NULL);
@@ -91,7 +63,7 @@ TEST(an_idle_client_and_one_that_does_not_read_hold_up_nobody)
     struct server server = server_start(harness_program(), "listening on ", NULL);
     SOCKET idle = client_connect(server.host, server.port);
     SOCKET hog = client_connect(server.host, server.port);
-    size_t stuck_after = send_until_stuck(hog, 3);
+    size_t stuck_after = client_send_until_stuck(hog, 3);
     printf("the client that does not read got stuck after %lu bytes\n", (unsigned long)stuck_after);
     /* Meanwhile everybody else is served as usual. */
     client_echo_many(server.host, server.port, 100, 50000, 4, HARNESS_DEADLINE_MS * 2);
@@ -104,7 +76,7 @@ TEST(stops_reading_a_client_that_does_not_read_and_resumes_when_it_does)
 {
     struct server server = server_start(harness_program(), "listening on ", NULL);
     SOCKET hog = client_connect(server.host, server.port);
-    size_t sent = send_until_stuck(hog, 5);
+    size_t sent = client_send_until_stuck(hog, 5);
     /* What the server holds is bounded: what went is the kernel buffers on both sides plus
      * the server's own buffer, not everything the client could send. */
     printf("sent %lu bytes before the connection took no more\n", (unsigned long)sent);
@@ -200,6 +172,29 @@ TEST(out_of_descriptors_neither_stops_nor_spins)
     server_stop(&server);
 }
 
+TEST(silent_clients_at_the_limit_are_closed_after_the_idle_timeout)
+{
+    /* Two silent clients fill the server (--max-clients 2); the third waits in the backlog
+     * until the idle timeout has closed one of them, not for ever. */
+    struct server server = server_start(harness_program(), "listening on ", "--max-clients", "2",
+                                        "--idle-timeout", "1", NULL);
+    long long start = harness_now_ms();
+    SOCKET silent[2];
+    for (int i = 0; i < 2; i++)
+        silent[i] = client_connect(server.host, server.port);
+    child_expect_line(server.process, "2 clients at once: new connections wait until one leaves",
+                      HARNESS_DEADLINE_MS);
+    client_echo_random(server.host, server.port, 3000, 21);
+    long long elapsed = harness_now_ms() - start;
+    printf("the third client was served after %lld ms\n", elapsed);
+    ASSERT_TRUE(elapsed >= 1000);
+    /* Both silent ones are closed, the second one at about the same time. */
+    child_await(server.process, true, ": nothing moved for 1 s\n", 2, HARNESS_DEADLINE_MS);
+    for (int i = 0; i < 2; i++)
+        closesocket(silent[i]);
+    server_stop(&server);
+}
+
 TEST(ctrl_c_exits_0_under_load)
 {
     struct server server = server_start(harness_program(), "listening on ", server_option(), NULL);
@@ -228,6 +223,7 @@ static const struct test_case tests[] = {
     TEST_CASE(stops_reading_a_client_that_does_not_read_and_resumes_when_it_does),
     TEST_CASE(survives_a_flood_with_few_descriptors),
     TEST_CASE(out_of_descriptors_neither_stops_nor_spins),
+    TEST_CASE(silent_clients_at_the_limit_are_closed_after_the_idle_timeout),
     TEST_CASE(ctrl_c_exits_0_under_load),
 };
 TEST_MAIN(tests)

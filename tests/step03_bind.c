@@ -34,7 +34,49 @@ TEST(binds_the_ipv6_loopback)
     child_free(run);
 }
 
+TEST(binds_a_port_whose_last_connection_waits_in_time_wait)
+{
+    /* A previous run of a server on this port: it accepted a client and closed first. Its
+     * side of that connection now waits out TIME_WAIT (60 s on Linux), still bound to the
+     * port. A restart must not have to wait for it. */
+    char port[8], expected[64];
+    SOCKET previous = harness_listen("127.0.0.1", port, sizeof port);
+    SOCKET client = client_connect("127.0.0.1", port);
+    SOCKET served = harness_accept(previous, HARNESS_DEADLINE_MS);
+    closesocket(previous);
+    closesocket(served); /* the server's FIN comes first... */
+    char buf[16];
+    size_t got = 0;
+    ASSERT_EQ(client_recv_until_closed(client, buf, sizeof buf, &got, HARNESS_DEADLINE_MS), 0);
+    closesocket(client); /* ...then the client's: the server's side enters TIME_WAIT */
+
+    struct child *run = child_run(harness_program(), "--port", port, NULL);
+    snprintf(expected, sizeof expected, "bound to 127.0.0.1:%s\n", port);
+    ASSERT_STR_EQ(child_stderr(run), "");
+    ASSERT_STR_EQ(child_stdout(run), expected);
+    ASSERT_EQ(child_exit_code(run), 0);
+    child_free(run);
+}
+
+TEST(an_ipv6_wildcard_bind_leaves_ipv4_to_others)
+{
+    /* A program listens on 127.0.0.1 (IPv4) on some port. With IPV6_V6ONLY set, an IPv6
+     * socket bound to [::] on the same port takes IPv6 only, and does not collide with it.
+     * Without the option, on Linux, [::] would also claim every IPv4 address of the port. */
+    char port[8], expected[64];
+    SOCKET ipv4 = harness_listen("127.0.0.1", port, sizeof port);
+    struct child *run = child_run(harness_program(), "--host", "::", "--port", port, NULL);
+    snprintf(expected, sizeof expected, "bound to [::]:%s\n", port);
+    ASSERT_STR_EQ(child_stderr(run), "");
+    ASSERT_STR_EQ(child_stdout(run), expected);
+    ASSERT_EQ(child_exit_code(run), 0);
+    child_free(run);
+    closesocket(ipv4);
+}
+
 static const struct test_case tests[] = {
+    TEST_CASE(binds_a_port_whose_last_connection_waits_in_time_wait),
+    TEST_CASE(an_ipv6_wildcard_bind_leaves_ipv4_to_others),
     TEST_CASE(port_zero_prints_the_port_the_system_chose),
     TEST_CASE(binds_the_ipv6_loopback),
 };

@@ -1,6 +1,7 @@
 /**
  * @file step05_accept.c
- * @brief Step 5 accepts one client, prints its address, closes it and stops listening.
+ * @brief Step 5 accepts one client, prints its address, stops listening, and closes the
+ *        connection at the end of its input.
  */
 #include "harness.h"
 
@@ -15,7 +16,9 @@ TEST(prints_the_address_of_the_client_it_accepted)
     snprintf(expected, sizeof expected, "accepted connection from 127.0.0.1:%s", port);
     ASSERT_STR_EQ(child_read_line(server.process, HARNESS_DEADLINE_MS), expected);
 
-    /* The server closes its socket: the client reads an orderly end of stream. */
+    /* Enter (here: the end of its input) ends the program, which closes the connection: the
+     * client reads an orderly end of stream. */
+    child_close_stdin(server.process);
     char buf[16];
     size_t received = 0;
     ASSERT_EQ(client_recv_until_closed(client, buf, sizeof buf, &received, HARNESS_DEADLINE_MS), 0);
@@ -34,17 +37,22 @@ TEST(accepts_an_ipv6_client)
     client_local_port(client, port, sizeof port);
     snprintf(expected, sizeof expected, "accepted connection from [::1]:%s", port);
     ASSERT_STR_EQ(child_read_line(server.process, HARNESS_DEADLINE_MS), expected);
+    child_write(server.process, "\n");
     ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
     closesocket(client);
     child_free(server.process);
 }
 
-TEST(refuses_the_next_client_once_the_listener_is_closed)
+TEST(refuses_a_second_client_while_it_serves_the_first)
 {
     struct server server = server_start(harness_program(), "listening on ", NULL);
     SOCKET first = client_connect(server.host, server.port);
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_expect_line(server.process, "stopped listening", HARNESS_DEADLINE_MS);
+    /* The program still runs and holds the first connection, on this very port; but the
+     * listening socket is closed, so a new connection is refused at once. */
     ASSERT_EQ(client_connect_error(server.host, server.port), ERROR_CODE(ECONNREFUSED));
+    child_close_stdin(server.process);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
     closesocket(first);
     child_free(server.process);
 }
@@ -52,6 +60,6 @@ TEST(refuses_the_next_client_once_the_listener_is_closed)
 static const struct test_case tests[] = {
     TEST_CASE(prints_the_address_of_the_client_it_accepted),
     TEST_CASE(accepts_an_ipv6_client),
-    TEST_CASE(refuses_the_next_client_once_the_listener_is_closed),
+    TEST_CASE(refuses_a_second_client_while_it_serves_the_first),
 };
 TEST_MAIN(tests)

@@ -49,7 +49,33 @@ TEST(a_reset_is_reported_as_a_recv_failure_not_an_end)
     child_free(server.process);
 }
 
+TEST(a_client_that_vanished_is_a_send_failure_not_a_sigpipe_death)
+{
+    /* The client sends a line, ends its stream (FIN), then vanishes with a reset (RST), all
+     * while the server is stopped. The server's kernel receives the FIN, then the RST: the
+     * connection is gone, and a send() on it fails with EPIPE. Without MSG_NOSIGNAL that
+     * send() also raises SIGPIPE, whose default action kills the server: a shell would show
+     * exit code 141 (128 + 13, SIGPIPE's number on Linux). */
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET client = client_connect(server.host, server.port);
+    child_expect_line(server.process, "accepted connection from ", HARNESS_DEADLINE_MS);
+    child_pause(server.process); /* skips on Windows, where no signal exists to kill it */
+    client_send_all(client, "are you there?\n", 15);
+    ASSERT_NE(shutdown(client, SD_SEND), SOCKET_ERROR);
+    client_await_fin_acked(client);
+    client_reset(client);
+    child_resume(server.process);
+
+    /* It reads the line (still queued), echoes it, and learns that nobody is there. */
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 1);
+    char expected[128];
+    snprintf(expected, sizeof expected, "06-send-recv: send failed: EPIPE (%d): ", EPIPE);
+    ASSERT_STARTS_WITH(child_stderr(server.process), expected);
+    child_free(server.process);
+}
+
 static const struct test_case tests[] = {
+    TEST_CASE(a_client_that_vanished_is_a_send_failure_not_a_sigpipe_death),
     TEST_CASE(echoes_a_few_hundred_kilobytes_byte_for_byte),
     TEST_CASE(an_empty_stream_is_an_orderly_end),
     TEST_CASE(a_reset_is_reported_as_a_recv_failure_not_an_end),

@@ -39,7 +39,31 @@ TEST(a_message_comes_back_then_end_of_stream)
     child_free(server.process);
 }
 
+TEST(a_reset_after_the_clients_end_is_reported_by_shutdown)
+{
+    /* The client ends its stream (FIN), then resets the connection (RST), while the server
+     * is stopped. When it goes on, the server reads the end of the stream, and its
+     * shutdown(SD_SEND) finds the connection gone. A closesocket() alone would have said
+     * nothing: step 6 exits 0 here, as if its echo had been delivered. */
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET client = client_connect(server.host, server.port);
+    child_expect_line(server.process, "accepted connection from ", HARNESS_DEADLINE_MS);
+    child_pause(server.process); /* POSIX: SIGSTOP */
+    ASSERT_NE(shutdown(client, SD_SEND), SOCKET_ERROR);
+    client_await_fin_acked(client); /* Linux: TCP_INFO */
+    client_reset(client);
+    child_resume(server.process);
+
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 1);
+    ASSERT_CONTAINS(child_stdout(server.process), "received and echoed 0 bytes");
+    char expected[128];
+    snprintf(expected, sizeof expected, "07-shutdown: shutdown failed: ENOTCONN (%d): ", ENOTCONN);
+    ASSERT_STARTS_WITH(child_stderr(server.process), expected);
+    child_free(server.process);
+}
+
 static const struct test_case tests[] = {
+    TEST_CASE(a_reset_after_the_clients_end_is_reported_by_shutdown),
     TEST_CASE(echo_ends_with_an_orderly_end_of_stream),
     TEST_CASE(a_message_comes_back_then_end_of_stream),
 };

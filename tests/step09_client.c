@@ -224,10 +224,13 @@ TEST(a_reset_exits_1_after_printing_what_came_before)
 TEST(refused_connection_reports_connect_and_exits_1)
 {
     char port[8], expected[96];
-    /* A port that was free a moment ago: listen on it, then close it. Nothing listens now. */
+    /* A port that was free a moment ago: listen on it, then close it. Bound without
+     * listening, it is ours while the client tries: nothing listens there, for sure. */
     SOCKET listener = harness_listen("127.0.0.1", port, sizeof port);
     closesocket(listener);
+    SOCKET reserved = harness_reserve_port("127.0.0.1", port);
     struct child *client = child_run(harness_program(), "--port", port, "hello", NULL);
+    closesocket(reserved);
     ASSERT_EQ(child_exit_code(client), 1);
     snprintf(expected, sizeof expected,
              "09-client: connect failed: %s (%d): ", ERROR_NAME(ECONNREFUSED),
@@ -265,10 +268,73 @@ TEST(bad_options_are_usage_errors_before_any_connection)
     ASSERT_EQ(child_exit_code(client), 0);
     ASSERT_STARTS_WITH(child_stdout(client),
                        "Usage: 09-client [--host HOST] [--port PORT] [MESSAGE...]\n");
+    /* The port names the server's: "0" (any port, for a server that binds) means nothing. */
+    ASSERT_NOT_CONTAINS(child_stdout(client), "0 lets the system choose");
     child_free(client);
 }
 
+TEST(works_with_its_socket_numbered_above_fd_setsize)
+{
+    /* select()'s fd_set holds descriptors below FD_SETSIZE (1024) only: FD_SET() on a higher
+     * number writes past its end. poll() has no such limit. */
+    struct server server = start_complete_server("127.0.0.1", "1");
+    child_occupy_descriptors(1100); /* skips on Windows, whose sockets are not numbered so */
+    struct child *client = child_run(harness_program(), "--host", server.host, "--port",
+                                     server.port, "from", "far", "up", NULL);
+    child_occupy_descriptors(0);
+    ASSERT_EQ(child_exit_code(client), 0);
+    ASSERT_STR_EQ(child_stdout(client), "from far up\n");
+    child_free(client);
+    expect_server_done(&server, strlen("from far up\n"));
+}
+
+TEST(keeps_sending_after_the_server_has_finished)
+{
+    /* The server answers and ends its direction before the client has sent anything: the
+     * client prints the answer, and goes on sending its input until the input ends. In
+     * between it has nothing to wait for on the socket: no data can come any more, and none
+     * waits to be sent (Winsock's select() fails on such empty sets). */
+    char port[8];
+    SOCKET listener = harness_listen("127.0.0.1", port, sizeof port);
+    struct child *client = child_start(harness_program(), "--port", port, NULL);
+    child_keep_stdout_raw(client);
+    SOCKET server = harness_accept(listener, HARNESS_READY_MS);
+    client_send_all(server, "bye\n", 4);
+    ASSERT_NE(shutdown(server, SD_SEND), SOCKET_ERROR);
+    child_write(client, "first\n");
+    ASSERT_STR_EQ(child_read_line(client, HARNESS_DEADLINE_MS), "bye");
+    child_write(client, "second\n");
+    child_close_stdin(client);
+    expect_request(server, "first\nsecond\n");
+    closesocket(server);
+    ASSERT_EQ(child_wait(client, HARNESS_DEADLINE_MS), 0);
+    expect_counts(client, 13, 4);
+    child_free(client);
+    closesocket(listener);
+}
+
+TEST(with_stdout_closed_its_socket_never_takes_stdouts_place)
+{
+    /* Started as `09-client hello >&-`: descriptor 1 is free, and socket() returns the lowest
+     * free number. Were the socket numbered 1, the echo written "to stdout" would go back to
+     * the server. net_startup() puts /dev/null on descriptor 1 first. */
+#ifdef _WIN32
+    harness_skip("Windows sockets are handles, never the numbers of the standard streams");
+#endif
+    struct server server = start_complete_server("127.0.0.1", "1");
+    child_close_stdout_at_start();
+    struct child *client =
+        child_run(harness_program(), "--host", server.host, "--port", server.port, "hello", NULL);
+    ASSERT_EQ(child_exit_code(client), 0);
+    expect_counts(client, 6, 6);
+    child_free(client);
+    expect_server_done(&server, 6); /* not 12: nothing came back a second time */
+}
+
 static const struct test_case tests[] = {
+    TEST_CASE(works_with_its_socket_numbered_above_fd_setsize),
+    TEST_CASE(keeps_sending_after_the_server_has_finished),
+    TEST_CASE(with_stdout_closed_its_socket_never_takes_stdouts_place),
     TEST_CASE(round_trip_through_the_complete_server),
     TEST_CASE(pipes_4_mib_of_binary_input_back_unchanged),
     TEST_CASE(localhost_reaches_a_server_on_ipv4),

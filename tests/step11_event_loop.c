@@ -63,7 +63,62 @@ TEST(descriptors_return_to_where_they_started)
     server_stop(&server);
 }
 
+TEST(an_idle_client_costs_a_few_hundred_bytes)
+{
+    /* 1000 clients connect and say nothing. The server holds a struct for each, and no
+     * buffer: what the server's resident memory grows by, per client, is its whole cost
+     * (the kernel's socket buffers are not counted in it). */
+    enum { CLIENTS = 1000 };
+    harness_need_descriptors(2 * CLIENTS + 100); /* ours, and the server's */
+    struct server server =
+        server_start(harness_program(), "listening on ", "--max-clients", "2000", NULL);
+    client_echo_many(server.host, server.port, 20, 100, 22, HARNESS_DEADLINE_MS);
+    long before = child_resident_kib(server.process);
+    int descriptors = child_open_descriptors(server.process);
+    static SOCKET idle[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++)
+        idle[i] = client_connect(server.host, server.port);
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (child_open_descriptors(server.process) < descriptors + CLIENTS) {
+        ASSERT_TRUE(harness_now_ms() < deadline); /* until it has accepted them all */
+        net_sleep_ms(10);
+    }
+    long after = child_resident_kib(server.process);
+    long bytes_each = (after - before) * 1024 / CLIENTS;
+    printf("resident memory: %ld KiB before, %ld KiB with %d idle clients: %ld bytes each\n",
+           before, after, CLIENTS, bytes_each);
+    ASSERT_TRUE(bytes_each <= 1024);
+    for (int i = 0; i < CLIENTS; i++)
+        closesocket(idle[i]);
+    server_stop(&server);
+}
+
+TEST(stops_listening_once_the_last_client_it_will_serve_is_in)
+{
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "2", NULL);
+    SOCKET clients[2];
+    for (int i = 0; i < 2; i++) {
+        char byte = 'x';
+        clients[i] = client_connect(server.host, server.port);
+        client_send_all(clients[i], &byte, 1);
+        ASSERT_EQ(net_wait_readable(clients[i], HARNESS_DEADLINE_MS), 1);
+        ASSERT_EQ(recv(clients[i], &byte, 1, 0), 1);
+    }
+    /* Both are still being served, and the server still runs: a third is refused, not
+     * queued for a server that will never accept it. */
+    ASSERT_EQ(client_connect_error(server.host, server.port), ERROR_CODE(ECONNREFUSED));
+    for (int i = 0; i < 2; i++) {
+        client_echo_exchange(clients[i], "", 0, HARNESS_DEADLINE_MS);
+        closesocket(clients[i]);
+    }
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stdout(server.process), "shut down after 2 clients\n");
+    child_free(server.process);
+}
+
 static const struct test_case tests[] = {
+    TEST_CASE(an_idle_client_costs_a_few_hundred_bytes),
+    TEST_CASE(stops_listening_once_the_last_client_it_will_serve_is_in),
     TEST_CASE(closes_a_silent_client_after_the_idle_timeout),
     TEST_CASE(descriptors_return_to_where_they_started),
 };

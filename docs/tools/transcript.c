@@ -531,22 +531,15 @@ static void run_client(int terminal, char *words[], int count)
                  (unsigned long)sizeof data);
         snprintf(line, sizeof line, "recv %lu bytes", (unsigned long)wanted);
         show_client(terminal, index, line);
-        long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
-        while (received < wanted) {
-            long long left = deadline - harness_now_ms();
-            int ready = left > 0 ? net_wait_readable(s, (int)left) : 0;
-            if (ready == 0)
-                FAIL("%lu of %lu bytes arrived in time", (unsigned long)received,
-                     (unsigned long)wanted);
-            int got = ready == SOCKET_ERROR ? SOCKET_ERROR
-                                            : recv(s, data + received, (int)(wanted - received), 0);
-            if (got == 0)
-                FAIL("end of stream after %lu of %lu bytes", (unsigned long)received,
-                     (unsigned long)wanted);
-            if (got == SOCKET_ERROR)
-                FAIL("recv failed: %s", describe_error(net_last_error(), error, sizeof error));
-            received += (size_t)got;
-        }
+        int code = client_recv_exact(s, data, wanted, &received, HARNESS_DEADLINE_MS);
+        if (code == HARNESS_RECV_TIMED_OUT)
+            FAIL("%lu of %lu bytes arrived in time", (unsigned long)received,
+                 (unsigned long)wanted);
+        if (code == HARNESS_RECV_ENDED)
+            FAIL("end of stream after %lu of %lu bytes", (unsigned long)received,
+                 (unsigned long)wanted);
+        if (code != 0)
+            FAIL("recv failed: %s", describe_error(code, error, sizeof error));
         char quoted[4 * MAX_LINE];
         quote_bytes(data, received, quoted, sizeof quoted);
         snprintf(line, sizeof line, "received %lu bytes: %s", (unsigned long)received, quoted);

@@ -62,21 +62,23 @@ int main(int argc, char **argv)
     //! [socket]
 
     //! [address-reuse]
-    /* Who else may bind this port? Here the platforms differ, so the option does too.
-     * POSIX: SO_REUSEADDR lets a restarted server bind while connections of its previous run
-     * wait out TIME_WAIT; it never lets a second socket listen on the same port.
-     * Windows: SO_REUSEADDR would let any other socket bind the port too and steal its
-     * connections; SO_EXCLUSIVEADDRUSE forbids that, and is what a server should set. */
-#ifdef _WIN32
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on,
-                    (int)sizeof on);
-#else
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
-#endif
-    if (rc == SOCKET_ERROR) {
+    /* Can a restarted server bind its port at once, and who else may bind it meanwhile?
+     * POSIX: connections of the previous run that wait out TIME_WAIT keep the port taken,
+     * unless the new socket sets SO_REUSEADDR. The option never lets a second socket listen
+     * on the same address and port (Linux refuses even a specific address beside a wildcard
+     * one; the BSDs and macOS allow that pair).
+     * Windows: nothing to set. The default lets a restarted server bind at once, and no
+     * other socket can bind this address and port unless we allowed it with SO_REUSEADDR,
+     * which there means "anyone may take over this port". SO_EXCLUSIVEADDRUSE would also
+     * refuse a specific-address bind beside a wildcard one, at a price: a restart must then
+     * wait until the old connections are gone. */
+#ifndef _WIN32
+    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {
         report_socket_error("setsockopt");
         goto cleanup;
     }
+#endif
     //! [address-reuse]
 
     //! [v6only]

@@ -4,8 +4,8 @@
  *
  * accept() takes the first connection from the listening socket's queue and returns a new
  * socket connected to that client; the listening socket goes on listening. This server
- * serves a single client, so it closes the listener right away; a real server keeps it and
- * goes on accepting (step 8), or hands each client to a worker (steps 10 and 11).
+ * serves a single client, so it closes the listener right away, and a second client is
+ * refused; a real server keeps it and goes on accepting (step 8).
  * @see step05
  */
 #include "net.h"
@@ -29,10 +29,12 @@ int main(int argc, char **argv)
     char address[NET_ADDRESS_STRLEN];
     int on = 1;
     int rc;
+    int c;
     int status = NET_EXIT_FAILURE;
 
     if (!options_parse(argc, argv, OPTIONS_ADDRESS,
-                       "Accepts one TCP connection, prints the client's address, and closes it.",
+                       "Accepts one TCP connection, prints the client's address, and closes it "
+                       "on Enter.",
                        &opts))
         return opts.exit_status;
 
@@ -67,21 +69,23 @@ int main(int argc, char **argv)
     //! [socket]
 
     //! [address-reuse]
-    /* Who else may bind this port? Here the platforms differ, so the option does too.
-     * POSIX: SO_REUSEADDR lets a restarted server bind while connections of its previous run
-     * wait out TIME_WAIT; it never lets a second socket listen on the same port.
-     * Windows: SO_REUSEADDR would let any other socket bind the port too and steal its
-     * connections; SO_EXCLUSIVEADDRUSE forbids that, and is what a server should set. */
-#ifdef _WIN32
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on,
-                    (int)sizeof on);
-#else
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
-#endif
-    if (rc == SOCKET_ERROR) {
+    /* Can a restarted server bind its port at once, and who else may bind it meanwhile?
+     * POSIX: connections of the previous run that wait out TIME_WAIT keep the port taken,
+     * unless the new socket sets SO_REUSEADDR. The option never lets a second socket listen
+     * on the same address and port (Linux refuses even a specific address beside a wildcard
+     * one; the BSDs and macOS allow that pair).
+     * Windows: nothing to set. The default lets a restarted server bind at once, and no
+     * other socket can bind this address and port unless we allowed it with SO_REUSEADDR,
+     * which there means "anyone may take over this port". SO_EXCLUSIVEADDRUSE would also
+     * refuse a specific-address bind beside a wildcard one, at a price: a restart must then
+     * wait until the old connections are gone. */
+#ifndef _WIN32
+    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {
         report_socket_error("setsockopt");
         goto cleanup;
     }
+#endif
     //! [address-reuse]
 
     //! [v6only]
@@ -114,8 +118,10 @@ int main(int argc, char **argv)
 
     //! [listen]
     /* The socket becomes passive: the kernel now completes TCP handshakes on its own and
-     * queues the connections, up to the backlog (SOMAXCONN: the system's maximum), until
-     * accept() takes them. A client's connect() succeeds as soon as it is queued. */
+     * queues the connections, up to the backlog, until accept() takes them. A client's
+     * connect() succeeds as soon as it is queued. SOMAXCONN asks for a long queue: on
+     * Windows it means "the most the system allows"; on POSIX it is a number from the
+     * header (4096 on Linux since 5.4), and the kernel caps it to its own limit. */
     if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {
         report_socket_error("listen");
         goto cleanup;
@@ -126,7 +132,9 @@ int main(int argc, char **argv)
 
     //! [accept]
     /* accept() waits until a connection is queued, then takes it off the queue and returns a
-     * new socket connected to that client, filling in the client's address. */
+     * new socket connected to that client, filling in the client's address. (Microsoft's
+     * sample passes NULL, NULL: fine when who connected does not matter. A server that logs,
+     * or decides by address, asks for it here; getpeername() can ask later.) */
     peer_len = sizeof peer;
     ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
     if (ClientSocket == INVALID_SOCKET) {
@@ -143,7 +151,18 @@ int main(int argc, char **argv)
      * connect() is refused. Step 8 keeps the listener and accepts the next client. */
     closesocket(ListenSocket);
     ListenSocket = INVALID_SOCKET;
+    printf("stopped listening: the next client is refused\n");
+    fflush(stdout);
     //! [close-listener]
+
+    //! [wait]
+    /* The connection stays open until Enter, or the end of the input (Ctrl-D; on Windows
+     * Ctrl-Z, Enter). Meanwhile this client is connected and nobody reads what it sends, and
+     * a second client is refused. Then the clean-up closes the connection: the client reads
+     * the end of the stream. */
+    while ((c = getchar()) != EOF && c != '\n')
+        continue;
+    //! [wait]
 
     status = NET_EXIT_OK;
 

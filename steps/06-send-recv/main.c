@@ -76,21 +76,23 @@ int main(int argc, char **argv)
     //! [socket]
 
     //! [address-reuse]
-    /* Who else may bind this port? Here the platforms differ, so the option does too.
-     * POSIX: SO_REUSEADDR lets a restarted server bind while connections of its previous run
-     * wait out TIME_WAIT; it never lets a second socket listen on the same port.
-     * Windows: SO_REUSEADDR would let any other socket bind the port too and steal its
-     * connections; SO_EXCLUSIVEADDRUSE forbids that, and is what a server should set. */
-#ifdef _WIN32
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on,
-                    (int)sizeof on);
-#else
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
-#endif
-    if (rc == SOCKET_ERROR) {
+    /* Can a restarted server bind its port at once, and who else may bind it meanwhile?
+     * POSIX: connections of the previous run that wait out TIME_WAIT keep the port taken,
+     * unless the new socket sets SO_REUSEADDR. The option never lets a second socket listen
+     * on the same address and port (Linux refuses even a specific address beside a wildcard
+     * one; the BSDs and macOS allow that pair).
+     * Windows: nothing to set. The default lets a restarted server bind at once, and no
+     * other socket can bind this address and port unless we allowed it with SO_REUSEADDR,
+     * which there means "anyone may take over this port". SO_EXCLUSIVEADDRUSE would also
+     * refuse a specific-address bind beside a wildcard one, at a price: a restart must then
+     * wait until the old connections are gone. */
+#ifndef _WIN32
+    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {
         report_socket_error("setsockopt");
         goto cleanup;
     }
+#endif
     //! [address-reuse]
 
     //! [v6only]
@@ -123,8 +125,10 @@ int main(int argc, char **argv)
 
     //! [listen]
     /* The socket becomes passive: the kernel now completes TCP handshakes on its own and
-     * queues the connections, up to the backlog (SOMAXCONN: the system's maximum), until
-     * accept() takes them. A client's connect() succeeds as soon as it is queued. */
+     * queues the connections, up to the backlog, until accept() takes them. A client's
+     * connect() succeeds as soon as it is queued. SOMAXCONN asks for a long queue: on
+     * Windows it means "the most the system allows"; on POSIX it is a number from the
+     * header (4096 on Linux since 5.4), and the kernel caps it to its own limit. */
     if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {
         report_socket_error("listen");
         goto cleanup;
@@ -135,7 +139,9 @@ int main(int argc, char **argv)
 
     //! [accept]
     /* accept() waits until a connection is queued, then takes it off the queue and returns a
-     * new socket connected to that client, filling in the client's address. */
+     * new socket connected to that client, filling in the client's address. (Microsoft's
+     * sample passes NULL, NULL: fine when who connected does not matter. A server that logs,
+     * or decides by address, asks for it here; getpeername() can ask later.) */
     peer_len = sizeof peer;
     ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
     if (ClientSocket == INVALID_SOCKET) {
@@ -152,6 +158,8 @@ int main(int argc, char **argv)
      * connect() is refused. Step 8 keeps the listener and accepts the next client. */
     closesocket(ListenSocket);
     ListenSocket = INVALID_SOCKET;
+    printf("stopped listening: the next client is refused\n");
+    fflush(stdout);
     //! [close-listener]
 
     //! [echo-loop]

@@ -6,8 +6,9 @@
  * The listening socket stays open: after each client the server accepts the next. One
  * client's failure (a reset, a client that vanished) ends that client only; a failed
  * accept() is retried, after a pause when the process is out of descriptors; Ctrl-C stops
- * the server in an orderly way. It still serves one client at a time: steps 10 and 11 serve
- * many at once.
+ * the server in an orderly way, even while it waits on a client that sends nothing or reads
+ * nothing; a client silent for `--idle-timeout` seconds is closed. It still serves one client
+ * at a time: steps 10 and 11 serve many at once.
  * @see step08
  */
 #include "net.h"
@@ -15,6 +16,7 @@
 #include "report.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,12 +26,16 @@
 #define STOP_CHECK_MS 200
 /** How long to pause when accept() fails for lack of descriptors or memory. */
 #define BACK_OFF_MS 250
+/** `--idle-timeout` unless given: close a client when nothing moved for this many seconds. */
+#define DEFAULT_IDLE_TIMEOUT 60
 
 //! [stop-handler]
-/* Set when the user asks the server to stop; read by the loops between two waits.
- * volatile sig_atomic_t is the type a POSIX signal handler may write. On Windows the
- * handler runs in a thread of its own; a flag that is only ever set to 1 is safe there. */
-static volatile sig_atomic_t stop_requested = 0;
+/* Set when the user asks the server to stop; read by the loops between two waits. An atomic
+ * int, because two kinds of writer must be safe: a POSIX signal handler, which may only touch
+ * lock-free atomics (or a volatile sig_atomic_t), and Windows' console handler, which runs in
+ * a thread of its own while the main thread reads the flag. */
+static atomic_int stop_requested = 0;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may only use lock-free atomics");
 
 #ifdef _WIN32
 /* Windows has no SIGINT for console programs: it calls this handler, in a new thread, for
@@ -39,10 +45,14 @@ static BOOL WINAPI on_console_event(DWORD event)
     switch (event) {
     case CTRL_C_EVENT:
     case CTRL_BREAK_EVENT:
+        stop_requested = 1;
+        return TRUE; /* handled: the main loop ends the program */
     case CTRL_CLOSE_EVENT:
         stop_requested = 1;
-        /* Handled: the main loop ends the program. (When the console window closes, Windows
-         * ends the process shortly after this returns, whatever it says.) */
+        /* The console window is closing: Windows ends the process as soon as this handler
+         * returns (or after about 5 s). So it does not return: main() finishes the clean-up
+         * and exits, and that ends this thread too. */
+        Sleep(INFINITE);
         return TRUE;
     default:
         return FALSE;
@@ -106,16 +116,14 @@ static SOCKET open_listener(const char *host, const char *port)
         report_socket_error("socket");
         goto fail;
     }
-#ifdef _WIN32
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on,
-                    (int)sizeof on);
-#else
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
-#endif
-    if (rc == SOCKET_ERROR) {
+#ifndef _WIN32
+    /* A restart binds while old connections wait out TIME_WAIT (see step 3). */
+    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {
         report_socket_error("setsockopt");
         goto fail;
     }
+#endif
     if (res->ai_family == AF_INET6 &&
         setsockopt(ListenSocket, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, (int)sizeof on) ==
             SOCKET_ERROR) {
@@ -156,12 +164,48 @@ static void report_client_error(const char *call, const char *peer)
     report_error_code(what, err);
 }
 
+//! [wait-for-client]
+/**
+ * Waits until the client's socket can be read (or, with @p to_send, written), for at most
+ * @p idle_timeout_ms, in slices of STOP_CHECK_MS so that a stop request is seen. Returns 1
+ * when the socket is ready; otherwise reports why it gave up (a stop, the client's silence, a
+ * failure) and returns 0.
+ */
+static int wait_for_client(SOCKET ClientSocket, int to_send, const char *peer,
+                           long long idle_timeout_ms)
+{
+    long long deadline = net_now_ms() + idle_timeout_ms;
+    for (;;) {
+        if (stop_requested) {
+            report_message("stopping: closing the connection to %s", peer);
+            return 0;
+        }
+        long long left = deadline - net_now_ms();
+        if (left <= 0) {
+            report_message("closing %s: nothing moved for %lld s", peer, idle_timeout_ms / 1000);
+            return 0;
+        }
+        int slice = left < STOP_CHECK_MS ? (int)left : STOP_CHECK_MS;
+        int ready = to_send ? net_wait_writable(ClientSocket, slice)
+                            : net_wait_readable(ClientSocket, slice);
+        if (ready == SOCKET_ERROR) {
+            report_client_error(NET_WAIT_CALL " on", peer);
+            return 0;
+        }
+        if (ready)
+            return 1;
+    }
+}
+//! [wait-for-client]
+
 /**
  * Steps 6 and 7 for one client: echoes until the client has finished sending, then shuts
- * down our direction. Stores the bytes echoed in @p echoed. Returns 0, or -1 after
- * reporting a failure or a stop request. The caller closes the socket.
+ * down our direction. The socket is non-blocking, so no call waits but wait_for_client().
+ * Stores the bytes echoed in @p echoed. Returns 0, or -1 after reporting a failure, a stop
+ * request or a silent client. The caller closes the socket.
  */
-static int serve_client(SOCKET ClientSocket, const char *peer, unsigned long long *echoed)
+static int serve_client(SOCKET ClientSocket, const char *peer, long long idle_timeout_ms,
+                        unsigned long long *echoed)
 {
     char recvbuf[DEFAULT_BUFLEN];
     int received;
@@ -171,34 +215,38 @@ static int serve_client(SOCKET ClientSocket, const char *peer, unsigned long lon
     *echoed = 0;
     //! [echo-loop]
     for (;;) {
-        /* Wait in slices, so that Ctrl-C is noticed even while this client is silent. */
-        int ready = net_wait_readable(ClientSocket, STOP_CHECK_MS);
-        if (stop_requested) {
-            report_message("stopping: closing the connection to %s", peer);
+        if (!wait_for_client(ClientSocket, 0, peer, idle_timeout_ms))
             return -1;
-        }
-        if (ready == SOCKET_ERROR) {
-            report_client_error("waiting for", peer);
-            return -1;
-        }
-        if (ready == 0)
-            continue;
-
         received = recv(ClientSocket, recvbuf, (int)sizeof recvbuf, 0);
         if (received == 0)
             break; /* the client finished sending: orderly end of stream */
         if (received == SOCKET_ERROR) {
+            if (net_would_block(net_last_error()))
+                continue; /* readable a moment ago, not now: wait again */
             report_client_error("recv from", peer);
             return -1;
         }
         /* MSG_NOSIGNAL: a client that has gone makes send() fail with EPIPE instead of
-         * raising SIGPIPE, whose default action would kill the whole server. */
-        for (sent = 0; sent < received; sent += result) {
+         * raising SIGPIPE (net_ignore_sigpipe() below ignores it anyway, for stdout's sake). */
+        for (sent = 0; sent < received;) {
             result = send(ClientSocket, recvbuf + sent, received - sent, MSG_NOSIGNAL);
-            if (result == SOCKET_ERROR) {
+            if (result != SOCKET_ERROR) {
+                sent += result;
+                continue;
+            }
+            if (!net_would_block(net_last_error())) {
                 report_client_error("send to", peer);
                 return -1;
             }
+            //! [wait-for-room]
+            /* The buffers are full: the client is not reading its echo. A blocking send()
+             * would wait here until it does, and no stop flag could end that wait (a signal
+             * may cut it short, but the loop would send again; Windows' console handler runs
+             * in another thread and cannot interrupt it at all). Non-blocking, the room to
+             * send is waited for like data, in slices, with the same idle timeout. */
+            if (!wait_for_client(ClientSocket, 1, peer, idle_timeout_ms))
+                return -1;
+            //! [wait-for-room]
         }
         *echoed += (unsigned long long)received;
     }
@@ -221,22 +269,44 @@ int main(int argc, char **argv)
     char peer_name[NET_ADDRESS_STRLEN];
     unsigned long accepted = 0;
     unsigned long long echoed;
+    long long idle_timeout_ms;
     int status = NET_EXIT_FAILURE;
 
-    if (!options_parse(argc, argv, OPTIONS_ADDRESS | OPTIONS_CLIENTS,
+    opts.idle_timeout = DEFAULT_IDLE_TIMEOUT;
+    if (!options_parse(argc, argv, OPTIONS_ADDRESS | OPTIONS_CLIENTS | OPTIONS_IDLE_TIMEOUT,
                        "Echo server: serves clients one after another until Ctrl-C.", &opts))
         return opts.exit_status;
+    idle_timeout_ms = 1000LL * (long long)opts.idle_timeout;
 
     if (install_stop_handler() != 0) {
         report_message("cannot install the Ctrl-C handler");
         return NET_EXIT_FAILURE;
     }
+    //! [sigpipe]
+    /* The server's own output may be a pipe whose reader has gone (`server | head -n 1`):
+     * writing to it would raise SIGPIPE and end the server, clients and all. Ignored, the
+     * write just fails, and a lost log line is not worth a client. */
+    if (net_ignore_sigpipe() != 0) {
+        report_message("cannot ignore SIGPIPE");
+        return NET_EXIT_FAILURE;
+    }
+    //! [sigpipe]
     if (net_startup() != 0)
         return NET_EXIT_FAILURE; /* already reported */
 
     ListenSocket = open_listener(opts.host, opts.port);
     if (ListenSocket == INVALID_SOCKET)
         goto cleanup;
+    //! [nonblocking-listener]
+    /* The wait below may report a connection that is gone before accept() takes it (the
+     * client reset it). On the BSDs and macOS a blocking accept() would then sleep until the
+     * next client, deaf to Ctrl-C; non-blocking, it fails with EWOULDBLOCK at once. (Linux
+     * hands such a connection to accept() anyway, and the reset shows at its first recv().) */
+    if (net_set_nonblocking(ListenSocket) == SOCKET_ERROR) {
+        report_socket_error(NET_NONBLOCKING_CALL);
+        goto cleanup;
+    }
+    //! [nonblocking-listener]
 
     //! [accept-loop]
     while (!stop_requested && (opts.clients == 0 || accepted < opts.clients)) {
@@ -244,7 +314,7 @@ int main(int argc, char **argv)
          * accept() cannot be told to give up on every platform. */
         int ready = net_wait_readable(ListenSocket, STOP_CHECK_MS);
         if (ready == SOCKET_ERROR) {
-            report_socket_error("net_wait_readable");
+            report_socket_error(NET_WAIT_CALL);
             goto cleanup;
         }
         if (ready == 0)
@@ -254,18 +324,23 @@ int main(int argc, char **argv)
         ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
         if (ClientSocket == INVALID_SOCKET) {
             int err = net_last_error();
+            if (net_would_block(err))
+                continue; /* the connection went away between the wait and accept() */
             enum net_accept_failure kind = net_classify_accept_error(err);
             report_error_code("accept", err);
             if (kind == NET_ACCEPT_FATAL)
                 goto cleanup;
             if (kind == NET_ACCEPT_BACK_OFF)
-                net_sleep_ms(
-                    BACK_OFF_MS); /* the connection stays queued; retrying at once would spin */
+                net_sleep_ms(BACK_OFF_MS); /* it stays queued; retrying at once would spin */
             continue;
         }
         accepted++;
         net_format_address((struct sockaddr *)&peer, peer_len, peer_name, sizeof peer_name);
-        if (serve_client(ClientSocket, peer_name, &echoed) == 0)
+        /* Non-blocking, so that no call on it waits: see serve_client(). (An accepted socket
+         * inherits the listener's mode on Windows and the BSDs, not on Linux: say it.) */
+        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
+            report_client_error(NET_NONBLOCKING_CALL " on", peer_name);
+        else if (serve_client(ClientSocket, peer_name, idle_timeout_ms, &echoed) == 0)
             printf("served %s: echoed %llu bytes\n", peer_name, echoed);
         fflush(stdout);
         closesocket(ClientSocket);

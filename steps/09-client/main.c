@@ -7,8 +7,9 @@
  * Where the server binds and listens, the client tries the addresses that getaddrinfo()
  * returns until one connect() succeeds. As in step 7, each direction ends on its own:
  * shutdown(SD_SEND) tells the server that the input is complete, and the server's close tells
- * the client that the answer is. In between, one thread sends and receives in turns, so that
- * a large input never deadlocks against a server that echoes it.
+ * the client that the answer is. In between, one thread sends and receives in turns, waiting
+ * for whichever the socket is ready for (poll(); WSAPoll() on Windows), so that a large input
+ * never deadlocks against a server that echoes it.
  * @see step09
  */
 #include "net.h"
@@ -22,6 +23,10 @@
 
 /** The size of a chunk read from standard input, and of the receive buffer. */
 #define DEFAULT_BUFLEN 8192
+/** How long to wait for an echo before reading the next line a person types, in ms. */
+#define SETTLE_MS 200
+/** How long to pause when WSAPoll() wakes us for nothing we can do (see the send). */
+#define PARK_MS 20
 
 int main(int argc, char **argv)
 {
@@ -39,12 +44,10 @@ int main(int argc, char **argv)
     bool reading_input;      /* standard input may hold more */
     bool input_turn = true;  /* nothing more has come back for now: read the input */
     bool interactive;        /* a person types the input */
-    struct timeval settle;
+    struct pollfd entry;
     int ready;
     bool sending_done = false;
     bool receiving_done = false;
-    fd_set readable;
-    fd_set writable;
     const char *failed_call = "connect";
     int last_error = 0;
     int result;
@@ -53,7 +56,7 @@ int main(int argc, char **argv)
     int rc;
     int status = NET_EXIT_FAILURE;
 
-    if (!options_parse(argc, argv, OPTIONS_ADDRESS | OPTIONS_MESSAGE,
+    if (!options_parse(argc, argv, OPTIONS_ADDRESS | OPTIONS_TO_SERVER | OPTIONS_MESSAGE,
                        "Sends MESSAGE (or, without one, standard input) to a TCP server and "
                        "prints what comes back until the server closes.",
                        &opts))
@@ -146,7 +149,7 @@ int main(int argc, char **argv)
      * reading too, and both wait forever. A non-blocking send() takes what fits and returns,
      * and the loop goes back to receiving. */
     if (net_set_nonblocking(ConnectSocket) == SOCKET_ERROR) {
-        report_socket_error("net_set_nonblocking");
+        report_socket_error(NET_NONBLOCKING_CALL);
         goto cleanup;
     }
     //! [non-blocking]
@@ -155,9 +158,9 @@ int main(int argc, char **argv)
     for (;;) {
         //! [read-input]
         /* The next chunk of input is read only when the previous one has gone out. Standard
-         * input cannot be waited for together with the socket (Windows' select() takes
-         * sockets only), so it is read here, between two waits. net_read_input() returns
-         * what is there: a line typed at a terminal goes out when Enter is pressed. */
+         * input cannot be waited for together with the socket (WSAPoll() takes sockets
+         * only), so it is read here, between two waits. net_read_input() returns what is
+         * there: a line typed at a terminal goes out when Enter is pressed. */
         if (pending == 0 && reading_input && input_turn) {
             long got = net_read_input(sendbuf, sizeof sendbuf);
             if (got < 0) {
@@ -187,23 +190,26 @@ int main(int argc, char **argv)
 
         //! [wait]
         /* Sleep until the socket can be read (data, the server's close, or an error) or,
-         * while bytes wait to be sent, written. For one socket, select() works the same on
-         * every platform. Its first argument is the highest descriptor plus one on POSIX;
-         * Winsock ignores it. When the next move is to read more input, wait only a little:
-         * not at all for a pipe or a file, whose next chunk is ready now; for a person,
-         * long enough to print the echo of the line just typed before waiting for the next. */
-        FD_ZERO(&readable);
-        FD_ZERO(&writable);
-        if (!receiving_done)
-            FD_SET(ConnectSocket, &readable);
-        if (pending > 0)
-            FD_SET(ConnectSocket, &writable);
-        settle.tv_sec = 0;
-        settle.tv_usec = interactive ? 200000 : 0;
-        ready = select((int)ConnectSocket + 1, &readable, &writable, NULL,
-                       pending == 0 && reading_input ? &settle : NULL);
+         * while bytes wait to be sent, written. poll() takes a list of sockets, each with the
+         * events wanted, and fills in the events that happened; it works for any descriptor
+         * number (select()'s fd_set holds none numbered FD_SETSIZE, 1024, or more). When the
+         * next move is to read more input, wait only a little: not at all for a pipe or a
+         * file, whose next chunk is ready now; for a person, long enough to print the echo
+         * of the line just typed before waiting for the next. */
+        entry.fd = ConnectSocket;
+        entry.events = (short)((receiving_done ? 0 : POLLIN) | (pending > 0 ? POLLOUT : 0));
+        entry.revents = 0;
+        if (entry.events == 0) {
+            /* The server has finished and everything read so far is sent: nothing to wait
+             * for on the socket (and nothing to ask of it: Winsock's select() would even fail
+             * with WSAEINVAL on empty sets). The input's turn. */
+            input_turn = true;
+            continue;
+        }
+        ready =
+            net_poll(&entry, 1, pending == 0 && reading_input ? (interactive ? SETTLE_MS : 0) : -1);
         if (ready == SOCKET_ERROR) {
-            report_socket_error("select");
+            report_socket_error(NET_POLL_CALL);
             goto cleanup;
         }
         if (ready == 0) {
@@ -213,7 +219,8 @@ int main(int argc, char **argv)
         //! [wait]
 
         //! [send]
-        if (FD_ISSET(ConnectSocket, &writable)) {
+        /* POLLERR and POLLHUP: the send() then says what happened. */
+        if (pending > 0 && (entry.revents & (POLLOUT | POLLERR | POLLHUP))) {
             /* send() takes what fits, maybe less than offered: the rest goes next turn.
              * MSG_NOSIGNAL: a server that has gone makes it fail instead of raising SIGPIPE. */
             result = send(ConnectSocket, next,
@@ -224,6 +231,10 @@ int main(int argc, char **argv)
                     report_error_code("send", err);
                     goto cleanup;
                 }
+                /* WSAPoll() goes on reporting POLLHUP, without POLLOUT, once the server has
+                 * shut down its side (seen under Wine): pause, or this would spin. */
+                if (!(entry.revents & POLLOUT))
+                    net_sleep_ms(PARK_MS);
             } else {
                 next += result;
                 pending -= (size_t)result;
@@ -233,7 +244,7 @@ int main(int argc, char **argv)
         //! [send]
 
         //! [recv]
-        if (FD_ISSET(ConnectSocket, &readable)) {
+        if (!receiving_done && (entry.revents & (POLLIN | POLLERR | POLLHUP))) {
             result = recv(ConnectSocket, recvbuf, (int)sizeof recvbuf, 0);
             if (result > 0) {
                 /* Out at once: whoever reads our output sees each piece as it arrives, and a

@@ -6,8 +6,9 @@
  * The main thread only accepts; each client thread runs step 8's echo loop, written as
  * plainly as before: wait, receive, send. The cost is a thread (a stack, a kernel object)
  * per connection, so at `--max-clients` the main thread stops accepting and new connections
- * wait in the kernel's backlog. On Ctrl-C the threads close their clients, and the main
- * thread joins every one of them before it exits.
+ * wait in the kernel's backlog; a silent client holds its thread for `--idle-timeout` at
+ * most. On Ctrl-C the threads close their clients, and the main thread joins every one of
+ * them before it exits.
  * @see step10
  */
 #include "net.h"
@@ -16,6 +17,7 @@
 #include "thread.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +28,18 @@
 #define STOP_CHECK_MS 200
 /** How long to pause when accept() fails for lack of descriptors or memory. */
 #define BACK_OFF_MS 250
+/** `--idle-timeout` unless given: close a client when nothing moved for this many seconds. */
+#define DEFAULT_IDLE_TIMEOUT 60
 /** How many clients are served at once unless `--max-clients` says otherwise. */
 #define DEFAULT_MAX_CLIENTS 64
 
 //! [stop-handler]
-/* Set when the user asks the server to stop; read by the loops between two waits.
- * volatile sig_atomic_t is the type a POSIX signal handler may write. On Windows the
- * handler runs in a thread of its own; a flag that is only ever set to 1 is safe there.
- * In this step only the main thread reads it: thread_start() blocks signals in the client
- * threads, so the handler always runs in the main thread, which passes the news on to the
- * client threads through shared.stopping below. */
-static volatile sig_atomic_t stop_requested = 0;
+/* Set when the user asks the server to stop; read by the loops between two waits. An atomic
+ * int, because two kinds of writer must be safe: a POSIX signal handler, which may only touch
+ * lock-free atomics (or a volatile sig_atomic_t), and Windows' console handler, which runs in
+ * a thread of its own while the main thread reads the flag. */
+static atomic_int stop_requested = 0;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may only use lock-free atomics");
 
 #ifdef _WIN32
 /* Windows has no SIGINT for console programs: it calls this handler, in a new thread, for
@@ -46,10 +49,14 @@ static BOOL WINAPI on_console_event(DWORD event)
     switch (event) {
     case CTRL_C_EVENT:
     case CTRL_BREAK_EVENT:
+        stop_requested = 1;
+        return TRUE; /* handled: the main loop ends the program */
     case CTRL_CLOSE_EVENT:
         stop_requested = 1;
-        /* Handled: the main loop ends the program. (When the console window closes, Windows
-         * ends the process shortly after this returns, whatever it says.) */
+        /* The console window is closing: Windows ends the process as soon as this handler
+         * returns (or after about 5 s). So it does not return: main() finishes the clean-up
+         * and exits, and that ends this thread too. */
+        Sleep(INFINITE);
         return TRUE;
     default:
         return FALSE;
@@ -80,6 +87,10 @@ static int install_stop_handler(void)
 #endif
 }
 //! [stop-handler]
+/* In this step every thread reads stop_requested: the client threads look at it between two
+ * waits, as step 8's loop did. Being atomic, it needs no lock. The signal handler itself
+ * always runs in the main thread: thread_start() blocks signals in the threads it starts, so
+ * that a signal never interrupts a client thread's call. */
 
 /**
  * Steps 2 to 4: resolves the host and port, creates the socket, binds and listens, and
@@ -113,16 +124,14 @@ static SOCKET open_listener(const char *host, const char *port)
         report_socket_error("socket");
         goto fail;
     }
-#ifdef _WIN32
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on,
-                    (int)sizeof on);
-#else
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
-#endif
-    if (rc == SOCKET_ERROR) {
+#ifndef _WIN32
+    /* A restart binds while old connections wait out TIME_WAIT (see step 3). */
+    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {
         report_socket_error("setsockopt");
         goto fail;
     }
+#endif
     if (res->ai_family == AF_INET6 &&
         setsockopt(ListenSocket, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, (int)sizeof on) ==
             SOCKET_ERROR) {
@@ -172,34 +181,60 @@ struct client {
 };
 
 //! [shared-state]
-/* What the main thread and the client threads share. A field that one thread writes while
- * another reads it must be guarded by a lock: without it, the reader may see a stale or
- * half-written value, and the compiler may even keep it in a register forever. Every field
- * below is only touched with shared.lock held. */
+/* What the main thread and the client threads share besides stop_requested. A field that one
+ * thread writes while another reads it must be guarded by a lock: without it, the reader may
+ * see a stale or half-written value, and the compiler may even keep it in a register forever.
+ * Every field below is only touched with shared.lock held. */
 static struct {
     struct thread_mutex lock;
     struct thread_cond changed; /**< broadcast when a client thread finishes */
     unsigned long active;       /**< client threads started and not yet finished */
     struct client *finished;    /**< finished threads, waiting for the main thread to join */
-    int stopping;               /**< set by the main thread: client threads close and end */
 } shared;
 //! [shared-state]
 
-/** True once the main thread has asked every client thread to stop. */
-static int stopping(void)
+//! [wait-for-client]
+/**
+ * Waits until the client's socket can be read (or, with @p to_send, written), for at most
+ * @p idle_timeout_ms, in slices of STOP_CHECK_MS so that a stop request is seen. Returns 1
+ * when the socket is ready; otherwise reports why it gave up (a stop, the client's silence, a
+ * failure) and returns 0.
+ */
+static int wait_for_client(SOCKET ClientSocket, int to_send, const char *peer,
+                           long long idle_timeout_ms)
 {
-    thread_mutex_lock(&shared.lock);
-    int result = shared.stopping;
-    thread_mutex_unlock(&shared.lock);
-    return result;
+    long long deadline = net_now_ms() + idle_timeout_ms;
+    for (;;) {
+        if (stop_requested) {
+            report_message("stopping: closing the connection to %s", peer);
+            return 0;
+        }
+        long long left = deadline - net_now_ms();
+        if (left <= 0) {
+            report_message("closing %s: nothing moved for %lld s", peer, idle_timeout_ms / 1000);
+            return 0;
+        }
+        int slice = left < STOP_CHECK_MS ? (int)left : STOP_CHECK_MS;
+        int ready = to_send ? net_wait_writable(ClientSocket, slice)
+                            : net_wait_readable(ClientSocket, slice);
+        if (ready == SOCKET_ERROR) {
+            report_client_error(NET_WAIT_CALL " on", peer);
+            return 0;
+        }
+        if (ready)
+            return 1;
+    }
 }
+//! [wait-for-client]
 
 /**
  * Steps 6 and 7 for one client: echoes until the client has finished sending, then shuts
- * down our direction. Stores the bytes echoed in @p echoed. Returns 0, or -1 after
- * reporting a failure or a stop request. The caller closes the socket.
+ * down our direction. The socket is non-blocking, so no call waits but wait_for_client().
+ * Stores the bytes echoed in @p echoed. Returns 0, or -1 after reporting a failure, a stop
+ * request or a silent client. The caller closes the socket.
  */
-static int serve_client(SOCKET ClientSocket, const char *peer, unsigned long long *echoed)
+static int serve_client(SOCKET ClientSocket, const char *peer, long long idle_timeout_ms,
+                        unsigned long long *echoed)
 {
     char recvbuf[DEFAULT_BUFLEN];
     int received;
@@ -209,19 +244,8 @@ static int serve_client(SOCKET ClientSocket, const char *peer, unsigned long lon
     *echoed = 0;
     //! [echo-loop]
     for (;;) {
-        /* Wait in slices, so that Ctrl-C is noticed even while this client is silent. */
-        int ready = net_wait_readable(ClientSocket, STOP_CHECK_MS);
-        if (stopping()) {
-            report_message("stopping: closing the connection to %s", peer);
+        if (!wait_for_client(ClientSocket, 0, peer, idle_timeout_ms))
             return -1;
-        }
-        if (ready == SOCKET_ERROR) {
-            report_client_error("waiting for", peer);
-            return -1;
-        }
-        if (ready == 0)
-            continue;
-
         received = recv(ClientSocket, recvbuf, (int)sizeof recvbuf, 0);
         if (received == 0)
             break; /* the client finished sending: orderly end of stream */
@@ -232,7 +256,7 @@ static int serve_client(SOCKET ClientSocket, const char *peer, unsigned long lon
             return -1;
         }
         /* MSG_NOSIGNAL: a client that has gone makes send() fail with EPIPE instead of
-         * raising SIGPIPE, whose default action would kill the whole server. */
+         * raising SIGPIPE (net_ignore_sigpipe() below ignores it anyway, for stdout's sake). */
         for (sent = 0; sent < received;) {
             result = send(ClientSocket, recvbuf + sent, received - sent, MSG_NOSIGNAL);
             if (result != SOCKET_ERROR) {
@@ -244,19 +268,13 @@ static int serve_client(SOCKET ClientSocket, const char *peer, unsigned long lon
                 return -1;
             }
             //! [wait-for-room]
-            /* The buffers are full: the client is not reading its echo. A thread blocked
-             * in send() could not be told to stop (neither a flag nor, under Wine, another
-             * thread's shutdown() or closesocket() wakes it), so the socket is
-             * non-blocking and the room to send is waited for in slices, like data. */
-            ready = net_wait_writable(ClientSocket, STOP_CHECK_MS);
-            if (stopping()) {
-                report_message("stopping: closing the connection to %s", peer);
+            /* The buffers are full: the client is not reading its echo. A blocking send()
+             * would wait here until it does, and no stop flag could end that wait (a signal
+             * may cut it short, but the loop would send again; Windows' console handler runs
+             * in another thread and cannot interrupt it at all). Non-blocking, the room to
+             * send is waited for like data, in slices, with the same idle timeout. */
+            if (!wait_for_client(ClientSocket, 1, peer, idle_timeout_ms))
                 return -1;
-            }
-            if (ready == SOCKET_ERROR) {
-                report_client_error("waiting to send to", peer);
-                return -1;
-            }
             //! [wait-for-room]
         }
         *echoed += (unsigned long long)received;
@@ -272,12 +290,14 @@ static int serve_client(SOCKET ClientSocket, const char *peer, unsigned long lon
 
 //! [client-thread]
 /** A client thread: serves its client, closes the connection, and reports that it is done. */
+static long long idle_timeout_ms; /**< --idle-timeout, for every client thread */
+
 static void client_thread(void *arg)
 {
     struct client *client = arg;
     unsigned long long echoed;
 
-    if (serve_client(client->ClientSocket, client->peer, &echoed) == 0)
+    if (serve_client(client->ClientSocket, client->peer, idle_timeout_ms, &echoed) == 0)
         printf("served %s: echoed %llu bytes\n", client->peer, echoed);
     fflush(stdout);
     closesocket(client->ClientSocket);
@@ -311,17 +331,16 @@ static void join_finished_threads(void)
 }
 
 /**
- * Waits until every client thread has finished, and joins them all. With @p tell_them, or
- * as soon as Ctrl-C arrives, the threads are asked to close their clients first.
+ * Waits until every client thread has finished, and joins them all. With @p tell_them the
+ * threads are asked to close their clients at once, as after Ctrl-C.
  */
 static void wait_for_client_threads(int tell_them)
 {
+    if (tell_them)
+        stop_requested = 1;
     thread_mutex_lock(&shared.lock);
-    while (shared.active > 0) {
-        if (tell_them || stop_requested)
-            shared.stopping = 1;
+    while (shared.active > 0)
         thread_cond_wait_ms(&shared.changed, &shared.lock, STOP_CHECK_MS);
-    }
     thread_mutex_unlock(&shared.lock);
     join_finished_threads();
 }
@@ -365,21 +384,32 @@ int main(int argc, char **argv)
     socklen_t peer_len;
     struct client *client;
     unsigned long accepted = 0;
-    unsigned long max_clients;
     int threads_ready = 0;
     int status = NET_EXIT_FAILURE;
     int rc;
 
-    if (!options_parse(argc, argv, OPTIONS_ADDRESS | OPTIONS_CLIENTS | OPTIONS_MAX_CLIENTS,
-                       "Echo server: serves each client in a thread of its own until Ctrl-C.",
-                       &opts))
+    opts.max_clients = DEFAULT_MAX_CLIENTS;
+    opts.idle_timeout = DEFAULT_IDLE_TIMEOUT;
+    if (!options_parse(
+            argc, argv,
+            OPTIONS_ADDRESS | OPTIONS_CLIENTS | OPTIONS_MAX_CLIENTS | OPTIONS_IDLE_TIMEOUT,
+            "Echo server: serves each client in a thread of its own until Ctrl-C.", &opts))
         return opts.exit_status;
-    max_clients = opts.max_clients != 0 ? opts.max_clients : DEFAULT_MAX_CLIENTS;
+    idle_timeout_ms = 1000LL * (long long)opts.idle_timeout;
 
     if (install_stop_handler() != 0) {
         report_message("cannot install the Ctrl-C handler");
         return NET_EXIT_FAILURE;
     }
+    //! [sigpipe]
+    /* The server's own output may be a pipe whose reader has gone (`server | head -n 1`):
+     * writing to it would raise SIGPIPE and end the server, clients and all. Ignored, the
+     * write just fails, and a lost log line is not worth a client. */
+    if (net_ignore_sigpipe() != 0) {
+        report_message("cannot ignore SIGPIPE");
+        return NET_EXIT_FAILURE;
+    }
+    //! [sigpipe]
     if (net_startup() != 0)
         return NET_EXIT_FAILURE; /* already reported */
 
@@ -397,17 +427,27 @@ int main(int argc, char **argv)
     ListenSocket = open_listener(opts.host, opts.port);
     if (ListenSocket == INVALID_SOCKET)
         goto cleanup;
+    //! [nonblocking-listener]
+    /* The wait below may report a connection that is gone before accept() takes it (the
+     * client reset it). On the BSDs and macOS a blocking accept() would then sleep until the
+     * next client, deaf to Ctrl-C; non-blocking, it fails with EWOULDBLOCK at once. (Linux
+     * hands such a connection to accept() anyway, and the reset shows at its first recv().) */
+    if (net_set_nonblocking(ListenSocket) == SOCKET_ERROR) {
+        report_socket_error(NET_NONBLOCKING_CALL);
+        goto cleanup;
+    }
+    //! [nonblocking-listener]
 
     //! [accept-loop]
     while (!stop_requested && (opts.clients == 0 || accepted < opts.clients)) {
         join_finished_threads();
-        if (!wait_under_limit(max_clients))
+        if (!wait_under_limit(opts.max_clients))
             continue;
         /* Wait for a connection in slices, looking at the stop flag between them: a blocked
          * accept() cannot be told to give up on every platform. */
         int ready = net_wait_readable(ListenSocket, STOP_CHECK_MS);
         if (ready == SOCKET_ERROR) {
-            report_socket_error("net_wait_readable");
+            report_socket_error(NET_WAIT_CALL);
             goto cleanup;
         }
         if (ready == 0)
@@ -417,22 +457,14 @@ int main(int argc, char **argv)
         ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
         if (ClientSocket == INVALID_SOCKET) {
             int err = net_last_error();
+            if (net_would_block(err))
+                continue; /* the connection went away between the wait and accept() */
             enum net_accept_failure kind = net_classify_accept_error(err);
             report_error_code("accept", err);
             if (kind == NET_ACCEPT_FATAL)
                 goto cleanup;
             if (kind == NET_ACCEPT_BACK_OFF)
-                net_sleep_ms(
-                    BACK_OFF_MS); /* the connection stays queued; retrying at once would spin */
-            continue;
-        }
-        accepted++;
-        /* Non-blocking, so that the client's thread never waits in send() beyond a slice:
-         * see serve_client(). Winsock's accepted sockets inherit the listener's mode;
-         * POSIX ones do not, but this listener is blocking anyway. */
-        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
-            report_socket_error("net_set_nonblocking");
-            closesocket(ClientSocket);
+                net_sleep_ms(BACK_OFF_MS); /* it stays queued; retrying at once would spin */
             continue;
         }
 
@@ -447,6 +479,13 @@ int main(int argc, char **argv)
         }
         client->ClientSocket = ClientSocket;
         net_format_address((struct sockaddr *)&peer, peer_len, client->peer, sizeof client->peer);
+        /* Non-blocking, so that no call of the client's thread waits: see serve_client(). */
+        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
+            report_client_error(NET_NONBLOCKING_CALL " on", client->peer);
+            closesocket(ClientSocket);
+            free(client);
+            continue;
+        }
         thread_mutex_lock(&shared.lock);
         shared.active++; /* before the thread starts: it may finish at once */
         thread_mutex_unlock(&shared.lock);
@@ -460,7 +499,9 @@ int main(int argc, char **argv)
             closesocket(ClientSocket);
             free(client);
             net_sleep_ms(BACK_OFF_MS);
+            continue;
         }
+        accepted++; /* counted once its thread serves it */
         //! [hand-off]
     }
     //! [accept-loop]

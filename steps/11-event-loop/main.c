@@ -5,9 +5,11 @@
  *
  * No call may wait any more: the loop asks the kernel which sockets are ready, does for each
  * what can be done without waiting, and asks again. Each client's progress is kept in a
- * struct, with a bounded buffer: a client that does not read its echo is not read from
- * either. Silent clients are closed after `--idle-timeout`; running out of descriptors
- * pauses accepting, not serving. `select()` would do the same job worse: its `fd_set` holds
+ * struct. Data is read into one buffer that all clients share and echoed at once; only what
+ * the client cannot take yet is kept, in a buffer of its own, and a client that does not read
+ * its echo is not read from either. So an idle client costs a few hundred bytes, and a slow
+ * one at most one buffer. Silent clients are closed after `--idle-timeout`; at
+ * `--max-clients`, or out of descriptors, the loop pauses accepting, not serving. `select()` would do the same job worse: its `fd_set` holds
  * at most `FD_SETSIZE` sockets (64 by default on Windows; on POSIX no descriptor may be
  * numbered `FD_SETSIZE`, 1024, or more), and it must be rebuilt before every call.
  *
@@ -25,13 +27,13 @@
 #include "report.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/** Each client's buffer: what was received and not yet echoed. It bounds the memory a client
- *  can make the server hold, whatever it sends. */
-#define CLIENT_BUFLEN 65536
+/** The size of the receive buffer that every client shares: one recv() reads at most this. */
+#define READ_BUFLEN 65536
 /** The longest wait in poll() before the server looks at its stop flag again, in ms. */
 #define STOP_CHECK_MS 200
 /** How long to stop accepting when accept() fails for lack of descriptors or memory. */
@@ -40,14 +42,19 @@
 #define ACCEPT_BATCH 64
 /** `--idle-timeout` unless given: close a client when nothing moved for this many seconds. */
 #define DEFAULT_IDLE_TIMEOUT 60
+/** `--max-clients` unless given. poll() looks at every client on every call: past a few
+ *  thousand, each turn of the loop costs more than the work it does (see step 14). */
+#define DEFAULT_MAX_CLIENTS 1000
 /** How long a client that WSAPoll() keeps reporting as hung up sits out (see the write). */
 #define PARK_MS 20
 
 //! [stop-handler]
-/* Set when the user asks the server to stop; read by the loops between two waits.
- * volatile sig_atomic_t is the type a POSIX signal handler may write. On Windows the
- * handler runs in a thread of its own; a flag that is only ever set to 1 is safe there. */
-static volatile sig_atomic_t stop_requested = 0;
+/* Set when the user asks the server to stop; read by the loops between two waits. An atomic
+ * int, because two kinds of writer must be safe: a POSIX signal handler, which may only touch
+ * lock-free atomics (or a volatile sig_atomic_t), and Windows' console handler, which runs in
+ * a thread of its own while the main thread reads the flag. */
+static atomic_int stop_requested = 0;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may only use lock-free atomics");
 
 #ifdef _WIN32
 /* Windows has no SIGINT for console programs: it calls this handler, in a new thread, for
@@ -57,10 +64,14 @@ static BOOL WINAPI on_console_event(DWORD event)
     switch (event) {
     case CTRL_C_EVENT:
     case CTRL_BREAK_EVENT:
+        stop_requested = 1;
+        return TRUE; /* handled: the main loop ends the program */
     case CTRL_CLOSE_EVENT:
         stop_requested = 1;
-        /* Handled: the main loop ends the program. (When the console window closes, Windows
-         * ends the process shortly after this returns, whatever it says.) */
+        /* The console window is closing: Windows ends the process as soon as this handler
+         * returns (or after about 5 s). So it does not return: main() finishes the clean-up
+         * and exits, and that ends this thread too. */
+        Sleep(INFINITE);
         return TRUE;
     default:
         return FALSE;
@@ -124,16 +135,14 @@ static SOCKET open_listener(const char *host, const char *port)
         report_socket_error("socket");
         goto fail;
     }
-#ifdef _WIN32
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on,
-                    (int)sizeof on);
-#else
-    rc = setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
-#endif
-    if (rc == SOCKET_ERROR) {
+#ifndef _WIN32
+    /* A restart binds while old connections wait out TIME_WAIT (see step 3). */
+    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {
         report_socket_error("setsockopt");
         goto fail;
     }
+#endif
     if (res->ai_family == AF_INET6 &&
         setsockopt(ListenSocket, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, (int)sizeof on) ==
             SOCKET_ERROR) {
@@ -177,13 +186,15 @@ static void report_client_error(const char *call, const char *peer)
 //! [client-state]
 /* What the loop must remember about each client between two readiness reports: in step 8
  * this lived on serve_client()'s stack, and the position in the code said what came next.
- * An event loop returns to poll() after every step, so the state is written down here. */
+ * An event loop returns to poll() after every step, so the state is written down here. No
+ * buffer: what is received is echoed at once from the shared one, and only what the client
+ * could not take yet is kept, in `pending`, allocated for as long as it is needed. */
 struct client {
     SOCKET ClientSocket;
     char peer[NET_ADDRESS_STRLEN];
-    char buf[CLIENT_BUFLEN];   /**< received and not yet echoed: bytes [sent, filled) */
-    size_t filled;             /**< bytes of buf received */
-    size_t sent;               /**< of those, bytes echoed */
+    char *pending;             /**< received, not yet echoed: [pending_sent, pending_length) */
+    size_t pending_length;     /**< bytes in pending; NULL pending when there are none */
+    size_t pending_sent;       /**< of those, bytes echoed */
     int finished_sending;      /**< recv() returned 0: the client shut down its side */
     long long last_active_ms;  /**< when a byte last moved either way, for --idle-timeout */
     long long parked_until_ms; /**< left out of poll() until then: see the write */
@@ -195,35 +206,82 @@ struct client {
 /** What to wait for on a client: the loop asks only for what it can act on. */
 static short wanted_events(const struct client *c)
 {
-    short events = 0;
-    /* Backpressure: with its buffer full, the client is not read from. Its data waits in
-     * the kernel's buffers; when those fill up, TCP tells the client to stop sending. The
-     * server's memory stays at CLIENT_BUFLEN per client, however fast the client sends. */
-    if (!c->finished_sending && c->filled < CLIENT_BUFLEN)
-        events |= POLLIN;
-    if (c->sent < c->filled)
-        events |= POLLOUT;
-    return events;
+    /* Backpressure: while part of an echo waits, the client is not read from. Its data waits
+     * in the kernel's buffers; when those fill up, TCP tells the client to stop sending. The
+     * server keeps at most one read's worth per client, however fast the client sends. */
+    if (c->pending != NULL)
+        return POLLOUT;
+    return c->finished_sending ? 0 : POLLIN;
 }
 //! [wanted-events]
 
 /**
- * Acts on what poll() reported for one client: reads what fits, echoes what it can, and
- * ends the connection once the client has finished and everything is echoed. Never waits.
- * Returns 1 to keep the client, 0 when it is done (or failed, after a report): close it.
+ * Acts on what poll() reported for one client: echoes what waited, reads what came and
+ * echoes it, and ends the connection once the client has finished and everything is
+ * echoed. Never waits. Returns 1 to keep the client, 0 when it is done (or failed, after a
+ * report): close it.
  */
-static int serve_ready_client(struct client *c, short revents, long long now)
+static int serve_ready_client(struct client *c, short revents, long long now, char *readbuf)
 {
     int result;
+
+    //! [write]
+    /* First what waits from an earlier turn. */
+    if (c->pending != NULL) {
+        result = send(c->ClientSocket, c->pending + c->pending_sent,
+                      (int)(c->pending_length - c->pending_sent), MSG_NOSIGNAL);
+        if (result > 0) {
+            c->pending_sent += (size_t)result;
+            c->echoed += (unsigned long long)result;
+            c->last_active_ms = now;
+            if (c->pending_sent == c->pending_length) {
+                free(c->pending); /* all echoed: the client costs no buffer again */
+                c->pending = NULL;
+            }
+        } else if (!net_would_block(net_last_error())) {
+            report_client_error("send to", c->peer);
+            return 0;
+        } else if ((revents & POLLHUP) && !(revents & POLLOUT)) {
+            /* WSAPoll() goes on reporting POLLHUP once the client has shut down its side,
+             * whatever we ask for (seen under Wine): waiting for room to send to a client
+             * that sent, shut down and stopped reading would return at once, again and
+             * again (under Wine, about 1500 turns of the loop a second; about 40 with
+             * this). Such a client sits out of poll() for a moment instead. Linux's poll()
+             * reports POLLHUP only once both directions are closed. */
+            c->parked_until_ms = now + PARK_MS;
+        }
+    }
+    //! [write]
 
     //! [read]
     /* POLLHUP and POLLERR count as readable: recv() then returns 0 or the error. WSAPoll()
      * reports an orderly close as POLLHUP without POLLIN. */
-    if ((wanted_events(c) & POLLIN) && (revents & (POLLIN | POLLHUP | POLLERR))) {
-        result = recv(c->ClientSocket, c->buf + c->filled, (int)(CLIENT_BUFLEN - c->filled), 0);
+    if (c->pending == NULL && !c->finished_sending && (revents & (POLLIN | POLLHUP | POLLERR))) {
+        result = recv(c->ClientSocket, readbuf, READ_BUFLEN, 0);
         if (result > 0) {
-            c->filled += (size_t)result;
             c->last_active_ms = now;
+            /* Echo at once: send() on a non-blocking socket takes what fits in the socket's
+             * buffer and returns. Usually that is everything. */
+            int sent = send(c->ClientSocket, readbuf, result, MSG_NOSIGNAL);
+            if (sent == SOCKET_ERROR) {
+                if (!net_would_block(net_last_error())) {
+                    report_client_error("send to", c->peer);
+                    return 0;
+                }
+                sent = 0;
+            }
+            c->echoed += (unsigned long long)sent;
+            if (sent < result) {
+                /* The rest waits for room; the shared buffer is the next client's now. */
+                c->pending = malloc((size_t)(result - sent));
+                if (c->pending == NULL) {
+                    report_message("out of memory: closing %s", c->peer);
+                    return 0;
+                }
+                memcpy(c->pending, readbuf + sent, (size_t)(result - sent));
+                c->pending_length = (size_t)(result - sent);
+                c->pending_sent = 0;
+            }
         } else if (result == 0) {
             c->finished_sending = 1;
         } else if (!net_would_block(net_last_error())) {
@@ -233,41 +291,9 @@ static int serve_ready_client(struct client *c, short revents, long long now)
     }
     //! [read]
 
-    //! [write]
-    /* Echo at once: send() on a non-blocking socket takes what fits in the socket's buffer
-     * and returns; waiting for POLLOUT first would cost a trip through poll() per chunk. */
-    if (c->sent < c->filled) {
-        result = send(c->ClientSocket, c->buf + c->sent, (int)(c->filled - c->sent), MSG_NOSIGNAL);
-        if (result > 0) {
-            c->sent += (size_t)result;
-            c->echoed += (unsigned long long)result;
-            c->last_active_ms = now;
-            if (c->sent == c->filled) {
-                c->sent = c->filled = 0; /* all echoed: the whole buffer is free again */
-            } else if (c->filled == CLIENT_BUFLEN) {
-                /* Full, and partly echoed: move the rest to the front to make room. */
-                memmove(c->buf, c->buf + c->sent, c->filled - c->sent);
-                c->filled -= c->sent;
-                c->sent = 0;
-            }
-        } else if (!net_would_block(net_last_error())) {
-            report_client_error("send to", c->peer);
-            return 0;
-        } else if ((revents & POLLHUP) && !(revents & POLLOUT)) {
-            /* WSAPoll() goes on reporting POLLHUP once the client has shut down its side,
-             * whatever we ask for: waiting for room to send to a client that sent, shut
-             * down and stopped reading would return at once, again and again (under Wine,
-             * about 1500 turns of the loop a second; about 40 with this). Such a client
-             * sits out of poll() for a moment instead. poll() reports POLLHUP only once
-             * both directions are closed, so on POSIX this does not happen. */
-            c->parked_until_ms = now + PARK_MS;
-        }
-    }
-    //! [write]
-
     //! [finish]
     /* The client has sent everything and has all of it back: step 7's orderly end. */
-    if (c->finished_sending && c->sent == c->filled) {
+    if (c->finished_sending && c->pending == NULL) {
         if (shutdown(c->ClientSocket, SD_SEND) == SOCKET_ERROR) {
             report_client_error("shutdown of", c->peer);
             return 0;
@@ -285,19 +311,19 @@ static int serve_ready_client(struct client *c, short revents, long long now)
 
 /**
  * Accepts the connections waiting on the non-blocking listener and appends them to the
- * arrays. Returns 0, or -1 if the listening socket itself failed (after a report). Sets
- * @p paused_until when out of descriptors.
+ * arrays, up to @p room of them. Returns 0, or -1 if the listening socket itself failed
+ * (after a report). Sets @p paused_until when out of descriptors.
  */
 static int accept_clients(SOCKET ListenSocket, struct pollfd **fds, struct client ***clients,
                           size_t *count, size_t *capacity, unsigned long *accepted,
-                          unsigned long limit, long long now, long long *paused_until)
+                          unsigned long room, long long now, long long *paused_until)
 {
     struct sockaddr_storage peer;
     socklen_t peer_len;
     SOCKET ClientSocket;
 
     /* A few at a time: a flood of new connections must not starve the clients already in. */
-    for (int i = 0; i < ACCEPT_BATCH && (limit == 0 || *accepted < limit); i++) {
+    for (unsigned long i = 0; i < ACCEPT_BATCH && i < room; i++) {
         //! [accept]
         peer_len = sizeof peer;
         ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
@@ -320,8 +346,10 @@ static int accept_clients(SOCKET ListenSocket, struct pollfd **fds, struct clien
             continue;
         }
         //! [accept]
+        char peer_name[NET_ADDRESS_STRLEN];
+        net_format_address((struct sockaddr *)&peer, peer_len, peer_name, sizeof peer_name);
         if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
-            report_socket_error("net_set_nonblocking");
+            report_client_error(NET_NONBLOCKING_CALL " on", peer_name);
             closesocket(ClientSocket);
             continue;
         }
@@ -350,7 +378,7 @@ static int accept_clients(SOCKET ListenSocket, struct pollfd **fds, struct clien
             return 0;
         }
         c->ClientSocket = ClientSocket;
-        net_format_address((struct sockaddr *)&peer, peer_len, c->peer, sizeof c->peer);
+        memcpy(c->peer, peer_name, sizeof c->peer);
         c->last_active_ms = now;
         (*clients)[*count] = c;
         (*fds)[*count].fd = ClientSocket;
@@ -364,6 +392,7 @@ static int accept_clients(SOCKET ListenSocket, struct pollfd **fds, struct clien
 static void remove_client(struct pollfd *fds, struct client **clients, size_t *count, size_t i)
 {
     closesocket(clients[i]->ClientSocket);
+    free(clients[i]->pending);
     free(clients[i]);
     (*count)--;
     fds[i] = fds[*count];
@@ -380,22 +409,35 @@ int main(int argc, char **argv)
     struct client **clients = NULL;
     size_t count = 1;
     size_t capacity = 16;
+    static char readbuf[READ_BUFLEN]; /* shared by every client: see serve_ready_client() */
     unsigned long accepted = 0;
     long long idle_timeout_ms;
     long long listener_paused_until = 0;
+    int said_full = 0;
     int status = NET_EXIT_FAILURE;
 
-    if (!options_parse(argc, argv, OPTIONS_ADDRESS | OPTIONS_CLIENTS | OPTIONS_IDLE_TIMEOUT,
-                       "Echo server: serves many clients at once from one thread until Ctrl-C.",
-                       &opts))
+    opts.max_clients = DEFAULT_MAX_CLIENTS;
+    opts.idle_timeout = DEFAULT_IDLE_TIMEOUT;
+    if (!options_parse(
+            argc, argv,
+            OPTIONS_ADDRESS | OPTIONS_CLIENTS | OPTIONS_MAX_CLIENTS | OPTIONS_IDLE_TIMEOUT,
+            "Echo server: serves many clients at once from one thread until Ctrl-C.", &opts))
         return opts.exit_status;
-    idle_timeout_ms =
-        1000LL * (long long)(opts.idle_timeout != 0 ? opts.idle_timeout : DEFAULT_IDLE_TIMEOUT);
+    idle_timeout_ms = 1000LL * (long long)opts.idle_timeout;
 
     if (install_stop_handler() != 0) {
         report_message("cannot install the Ctrl-C handler");
         return NET_EXIT_FAILURE;
     }
+    //! [sigpipe]
+    /* The server's own output may be a pipe whose reader has gone (`server | head -n 1`):
+     * writing to it would raise SIGPIPE and end the server, clients and all. Ignored, the
+     * write just fails, and a lost log line is not worth a client. */
+    if (net_ignore_sigpipe() != 0) {
+        report_message("cannot ignore SIGPIPE");
+        return NET_EXIT_FAILURE;
+    }
+    //! [sigpipe]
     if (net_startup() != 0)
         return NET_EXIT_FAILURE; /* already reported */
 
@@ -410,11 +452,12 @@ int main(int argc, char **argv)
     if (ListenSocket == INVALID_SOCKET)
         goto cleanup;
     //! [nonblocking-listener]
-    /* poll() may say "a connection is waiting" and the client reset it before accept():
-     * a blocking accept() would then sleep until the next client, and so would every
-     * connected client. Non-blocking, it fails with EWOULDBLOCK instead. */
+    /* The wait below may report a connection that is gone before accept() takes it (the
+     * client reset it). On the BSDs and macOS a blocking accept() would then sleep until the
+     * next client, deaf to Ctrl-C; non-blocking, it fails with EWOULDBLOCK at once. (Linux
+     * hands such a connection to accept() anyway, and the reset shows at its first recv().) */
     if (net_set_nonblocking(ListenSocket) == SOCKET_ERROR) {
-        report_socket_error("net_set_nonblocking");
+        report_socket_error(NET_NONBLOCKING_CALL);
         goto cleanup;
     }
     //! [nonblocking-listener]
@@ -425,21 +468,34 @@ int main(int argc, char **argv)
     while (!stop_requested) {
         long long now = net_now_ms();
         int timeout = STOP_CHECK_MS;
-        int accepting = opts.clients == 0 || accepted < opts.clients;
+        unsigned long served_now = (unsigned long)(count - 1);
 
-        if (!accepting && count == 1)
+        if (ListenSocket != INVALID_SOCKET && opts.clients != 0 && accepted >= opts.clients) {
+            /* --clients N: all N accepted. Refuse the next ones rather than queue them. */
+            closesocket(ListenSocket);
+            ListenSocket = INVALID_SOCKET;
+        }
+        if (ListenSocket == INVALID_SOCKET && count == 1)
             break; /* --clients N: all N served */
+        if (served_now >= opts.max_clients && !said_full) {
+            printf("%lu clients at once: new connections wait until one leaves\n",
+                   opts.max_clients);
+            fflush(stdout);
+        }
+        said_full = served_now >= opts.max_clients;
 
         /* Say, for every socket, what the loop waits for. poll() takes the whole list on
          * every call: the kernel looks at each entry, so a call costs time in proportion
-         * to the number of clients, busy or not. */
+         * to the number of clients, busy or not. A negative descriptor is skipped, by
+         * poll() and by WSAPoll() alike. */
+        int accepting = ListenSocket != INVALID_SOCKET && !said_full;
+        fds[0].fd = ListenSocket;
         fds[0].events = accepting && now >= listener_paused_until ? POLLIN : 0;
         fds[0].revents = 0;
         if (accepting && now < listener_paused_until && listener_paused_until - now < timeout)
             timeout = (int)(listener_paused_until - now);
         for (size_t i = 1; i < count; i++) {
             struct client *c = clients[i];
-            /* A negative descriptor is skipped by poll() and by WSAPoll(). */
             fds[i].fd = now < c->parked_until_ms ? INVALID_SOCKET : c->ClientSocket;
             fds[i].events = wanted_events(c);
             fds[i].revents = 0;
@@ -450,7 +506,7 @@ int main(int argc, char **argv)
         //! [poll]
         int ready = net_poll(fds, count, timeout);
         if (ready == SOCKET_ERROR) {
-            report_socket_error("net_poll");
+            report_socket_error(NET_POLL_CALL);
             goto cleanup;
         }
         //! [poll]
@@ -463,8 +519,11 @@ int main(int argc, char **argv)
             int keep = 1;
             /* (An entry left out of poll() has nothing to report; Wine marks it POLLNVAL.) */
             if (fds[i].fd != INVALID_SOCKET && fds[i].revents != 0)
-                keep = serve_ready_client(c, fds[i].revents, now);
+                keep = serve_ready_client(c, fds[i].revents, now, readbuf);
             //! [idle-timeout]
+            /* Any byte that moves, either way, resets the timer: a client that trickles one
+             * byte now and then is never idle. (A total deadline, or a minimum rate, would
+             * close it too: see the exercises.) */
             if (keep && now - c->last_active_ms >= idle_timeout_ms) {
                 report_message("closing %s: nothing moved for %lld s", c->peer,
                                idle_timeout_ms / 1000);
@@ -475,10 +534,14 @@ int main(int argc, char **argv)
                 remove_client(fds, clients, &count, i);
         }
 
-        if (fds[0].revents != 0 &&
-            accept_clients(ListenSocket, &fds, &clients, &count, &capacity, &accepted, opts.clients,
-                           now, &listener_paused_until) != 0)
-            goto cleanup;
+        if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) != 0 && accepting) {
+            unsigned long room = opts.max_clients - (unsigned long)(count - 1);
+            if (opts.clients != 0 && opts.clients - accepted < room)
+                room = opts.clients - accepted;
+            if (accept_clients(ListenSocket, &fds, &clients, &count, &capacity, &accepted, room,
+                               now, &listener_paused_until) != 0)
+                goto cleanup;
+        }
     }
     //! [event-loop]
 

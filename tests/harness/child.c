@@ -72,7 +72,11 @@ struct child {
 #ifndef _WIN32
 /** RLIMIT_NOFILE for children started from now on; 0 for none. */
 static unsigned long open_files_limit;
+/** Descriptors 3 to this number minus 1 are taken in the children started from now on. */
+static int occupied_descriptors;
 #endif
+/** The next child starts with its stdout closed (see child_close_stdout_at_start()). */
+static bool next_without_stdout;
 
 /** Every child not yet freed, so that a failing test can report and kill them. */
 static struct child *children;
@@ -317,13 +321,22 @@ static struct child *spawn(struct child *c, const char *program, const char *con
     startup.hStdInput = in_read;
     startup.hStdOutput = out_write;
     startup.hStdError = err_write;
-    /* A process group of its own, so that CTRL_BREAK_EVENT reaches the child alone. */
-    if (!CreateProcessA(path, cmd, NULL, NULL, TRUE, CREATE_NEW_PROCESS_GROUP, NULL, NULL, &startup,
-                        &info))
+    if (next_without_stdout) {
+        /* As `program >&-` in a shell: no stdout at all. */
+        CloseHandle(out_write);
+        out_write = NULL;
+        startup.hStdOutput = NULL;
+    }
+    /* A process group of its own, so that CTRL_BREAK_EVENT reaches the child alone. Not under
+     * Wine: there the system's Ctrl dispatcher ignores every event for a new process group
+     * (Windows ignores only Ctrl-C), and child_interrupt() delivers the event another way. */
+    DWORD flags = harness_under_wine() ? 0 : CREATE_NEW_PROCESS_GROUP;
+    if (!CreateProcessA(path, cmd, NULL, NULL, TRUE, flags, NULL, NULL, &startup, &info))
         harness_fail(__FILE__, __LINE__, "CreateProcess(%s) failed: %lu", cmd, GetLastError());
     CloseHandle(info.hThread);
     CloseHandle(in_read);
-    CloseHandle(out_write);
+    if (out_write != NULL)
+        CloseHandle(out_write);
     CloseHandle(err_write);
     c->process = info.hProcess;
     c->pid = info.dwProcessId;
@@ -370,6 +383,8 @@ static struct child *spawn(struct child *c, const char *program, const char *con
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
+        if (next_without_stdout)
+            close(1);             /* as `program >&-` in a shell */
         signal(SIGPIPE, SIG_DFL); /* the harness ignores it; the program must not inherit that */
         /* Only stdin, stdout and stderr go to the program: a descriptor the test runner left
          * open would count against its limits and could keep a connection alive. */
@@ -381,6 +396,21 @@ static struct child *spawn(struct child *c, const char *program, const char *con
             getrlimit(RLIMIT_NOFILE, &limit);
             limit.rlim_cur = (rlim_t)open_files_limit;
             setrlimit(RLIMIT_NOFILE, &limit);
+        }
+        if (occupied_descriptors > 3) {
+            /* Room for them and a few more, then /dev/null on every number below. */
+            struct rlimit limit;
+            getrlimit(RLIMIT_NOFILE, &limit);
+            if (limit.rlim_cur < (rlim_t)occupied_descriptors + 64)
+                limit.rlim_cur = (rlim_t)occupied_descriptors + 64;
+            setrlimit(RLIMIT_NOFILE, &limit);
+            for (int fd = 3; fd < occupied_descriptors; fd++) {
+                int null = open("/dev/null", O_RDONLY);
+                if (null >= 0 && null != fd) {
+                    dup2(null, fd);
+                    close(null);
+                }
+            }
         }
         execvp(argv[0], (char *const *)argv);
         fprintf(stderr, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
@@ -398,6 +428,21 @@ static struct child *spawn(struct child *c, const char *program, const char *con
     return c;
 }
 #endif
+
+void child_close_stdout_at_start(void)
+{
+    next_without_stdout = true;
+}
+
+void child_occupy_descriptors(int count)
+{
+#ifdef _WIN32
+    (void)count;
+    harness_skip("Windows sockets are handles, not small descriptor numbers");
+#else
+    occupied_descriptors = count;
+#endif
+}
 
 void child_limit_open_files(unsigned long limit)
 {
@@ -442,6 +487,7 @@ struct child *child_start_argv(const char *program, const char *const *args)
     append(&c->out, "", 0);
     append(&c->err, "", 0);
     spawn(c, program, args);
+    next_without_stdout = false;
     c->next = children;
     children = c;
     return c;
@@ -595,17 +641,73 @@ int child_exit_code(const struct child *c)
 void child_interrupt(struct child *c)
 {
 #ifdef _WIN32
-    if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, c->pid)) {
-        /* Wine, with no real console behind the pipes, refuses (ERROR_INVALID_ACCESS). */
-        char reason[128];
+    if (GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, c->pid))
+        return;
+    /* No console to carry the event: under Wine, whose console is a pipe here, the call fails
+     * (error 12 or 6). Deliver it as the console host does on Windows: start the system's
+     * Ctrl dispatcher, CtrlRoutine, in a new thread of the child. It calls the handlers the
+     * program registered with SetConsoleCtrlHandler(), exactly as for a real Ctrl-Break.
+     * System DLLs sit at the same address in every process, so our address is the child's. */
+    DWORD generate_error = GetLastError();
+    FARPROC dispatcher = GetProcAddress(GetModuleHandleA("kernelbase.dll"), "CtrlRoutine");
+    LPTHREAD_START_ROUTINE start;
+    HANDLE thread = NULL;
+    if (dispatcher != NULL) {
+        memcpy(&start, &dispatcher, sizeof start); /* one function pointer type to another */
+        thread = CreateRemoteThread(c->process, NULL, 0, start, (LPVOID)(ULONG_PTR)CTRL_BREAK_EVENT,
+                                    0, NULL);
+    }
+    if (thread == NULL) {
+        char reason[160];
         snprintf(reason, sizeof reason,
-                 "GenerateConsoleCtrlEvent failed (error %lu): no console to deliver Ctrl-Break",
-                 GetLastError());
+                 "no way to deliver Ctrl-Break: GenerateConsoleCtrlEvent failed (error %lu), "
+                 "and CtrlRoutine could not be started in the child (error %lu)",
+                 generate_error, GetLastError());
         harness_skip(reason);
     }
+    CloseHandle(thread);
 #else
     kill(c->pid, SIGINT);
 #endif
+}
+
+void child_pause(struct child *c)
+{
+#ifdef _WIN32
+    (void)c;
+    harness_skip("stopping a process and letting it go on later needs POSIX's SIGSTOP");
+#else
+    kill(c->pid, SIGSTOP);
+    /* Wait until it really is stopped: kill() only sends the signal. */
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    for (;;) {
+        int status = 0;
+        pid_t pid = waitpid(c->pid, &status, WUNTRACED | WNOHANG);
+        if (pid == c->pid && WIFSTOPPED(status))
+            return;
+        if (pid == c->pid)
+            harness_fail(__FILE__, __LINE__, "%s ended instead of stopping", c->name);
+        if (harness_now_ms() >= deadline)
+            harness_fail(__FILE__, __LINE__, "%s did not stop within %d ms", c->name,
+                         HARNESS_DEADLINE_MS);
+        pump(c, 5);
+    }
+#endif
+}
+
+void child_resume(struct child *c)
+{
+#ifdef _WIN32
+    (void)c;
+#else
+    kill(c->pid, SIGCONT);
+#endif
+}
+
+void child_close_stdout_reader(struct child *c)
+{
+    pump(c, 0);
+    close_pipe(&c->out.pipe);
 }
 
 const char *child_stdout(struct child *c)
@@ -717,6 +819,25 @@ int child_open_descriptors(struct child *c)
 #else
     (void)c;
     harness_skip("counting another process's descriptors needs Linux's /proc");
+    return 0;
+#endif
+}
+
+long child_resident_kib(struct child *c)
+{
+#ifdef __linux__
+    FILE *f = open_proc(c, "status");
+    char line[256];
+    long kib = -1;
+    while (kib < 0 && fgets(line, sizeof line, f) != NULL)
+        sscanf(line, "VmRSS: %ld kB", &kib);
+    fclose(f);
+    if (kib < 0)
+        harness_fail(__FILE__, __LINE__, "no VmRSS: line in /proc/%ld/status", (long)c->pid);
+    return kib;
+#else
+    (void)c;
+    harness_skip("reading another process's resident memory needs Linux's /proc");
     return 0;
 #endif
 }

@@ -2,6 +2,9 @@
  * @file client.c
  * @brief The harness's TCP client and server helpers: see harness.h.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#    define _GNU_SOURCE /* for struct tcp_info, which strict POSIX leaves out */
+#endif
 #include "harness.h"
 
 #include <stdarg.h>
@@ -63,14 +66,10 @@ static SOCKET try_connect(const char *host, const char *port, int *error)
 
 void server_stop(struct server *server)
 {
-#ifdef _WIN32
-    child_free(server->process);
-#else
     child_interrupt(server->process);
     ASSERT_EQ(child_wait(server->process, HARNESS_DEADLINE_MS), 0);
     ASSERT_CONTAINS(child_stdout(server->process), "shut down after ");
     child_free(server->process);
-#endif
 }
 
 SOCKET client_connect(const char *host, const char *port)
@@ -130,6 +129,26 @@ int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received,
         if (into != discard)
             *received += (size_t)got;
     }
+}
+
+int client_recv_exact(SOCKET s, char *buf, size_t length, size_t *received, int timeout_ms)
+{
+    long long deadline = harness_now_ms() + timeout_ms;
+    *received = 0;
+    while (*received < length) {
+        long long left = deadline - harness_now_ms();
+        int ready = left > 0 ? net_wait_readable(s, (int)left) : 0;
+        if (ready == 0)
+            return HARNESS_RECV_TIMED_OUT;
+        int got = ready == SOCKET_ERROR ? SOCKET_ERROR
+                                        : recv(s, buf + *received, (int)(length - *received), 0);
+        if (got == 0)
+            return HARNESS_RECV_ENDED;
+        if (got == SOCKET_ERROR)
+            return net_last_error();
+        *received += (size_t)got;
+    }
+    return 0;
 }
 
 /** Waits until @p s can be read or (if @p want_write) written; returns what it can do. */
@@ -246,6 +265,89 @@ void client_reset(SOCKET s)
     closesocket(s);
 }
 
+size_t client_send_until_stuck(SOCKET s, unsigned seed)
+{
+    static char chunk[65536];
+    size_t total = 0;
+    harness_fill_random(chunk, sizeof chunk, seed);
+    ASSERT_EQ(net_set_nonblocking(s), 0);
+    for (;;) {
+        size_t at = total % sizeof chunk;
+        int n = send(s, chunk + at, (int)(sizeof chunk - at), MSG_NOSIGNAL);
+        if (n > 0) {
+            total += (size_t)n;
+            ASSERT_TRUE(total < (256u << 20)); /* a server that reads without limit */
+            continue;
+        }
+        ASSERT_TRUE(net_would_block(net_last_error()));
+        /* Full: see whether the server makes room within half a second. */
+        int writable = net_wait_writable(s, 500);
+        ASSERT_NE(writable, SOCKET_ERROR);
+        if (!writable)
+            return total;
+    }
+}
+
+void client_await_fin_acked(SOCKET s)
+{
+#ifdef __linux__
+    /* After shutdown(SD_SEND) the socket is in FIN_WAIT_1 until the peer's kernel ACKs our
+     * FIN, then FIN_WAIT_2 (or later states, once the peer closes too). */
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    for (;;) {
+        struct tcp_info info;
+        socklen_t length = sizeof info;
+        if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+            harness_fail(__FILE__, __LINE__, "getsockopt(TCP_INFO) failed: %s", strerror(errno));
+        if (info.tcpi_state != TCP_ESTABLISHED && info.tcpi_state != TCP_FIN_WAIT1)
+            return;
+        if (harness_now_ms() >= deadline)
+            harness_fail(__FILE__, __LINE__, "our FIN was not acknowledged within %d ms",
+                         HARNESS_DEADLINE_MS);
+        net_sleep_ms(1);
+    }
+#else
+    (void)s;
+    harness_skip("seeing that the peer acknowledged our FIN needs Linux's TCP_INFO");
+#endif
+}
+
+SOCKET harness_reserve_port(const char *host, const char *port)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    if (getaddrinfo(host, port, &hints, &res) != 0)
+        harness_fail(__FILE__, __LINE__, "getaddrinfo(%s, %s) failed", host, port);
+    SOCKET s = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (s == INVALID_SOCKET)
+        harness_fail(__FILE__, __LINE__, "socket failed: %s", error_text(net_last_error()));
+    do_not_inherit(s);
+#ifndef _WIN32
+    /* Connections the server closed first may wait in TIME_WAIT on the port: no obstacle. */
+    int on = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
+#endif
+    if (bind(s, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR)
+        harness_fail(__FILE__, __LINE__,
+                     "binding %s port %s failed: %s: something still holds the port", host, port,
+                     error_text(net_last_error()));
+    freeaddrinfo(res);
+    return s;
+}
+
+int client_connect_error_on_reserved(const char *host, const char *port)
+{
+    /* Bound and not listening: nobody else can listen there while the attempt is made, so a
+     * refusal says the server's listener is gone, not that another test took the port. */
+    SOCKET reserved = harness_reserve_port(host, port);
+    int error = client_connect_error(host, port);
+    closesocket(reserved);
+    return error;
+}
+
 void client_local_port(SOCKET s, char *port, size_t size)
 {
     struct sockaddr_storage addr;
@@ -270,6 +372,12 @@ SOCKET harness_listen(const char *host, char *port, size_t size)
     if (s == INVALID_SOCKET)
         harness_fail(__FILE__, __LINE__, "socket failed: %s", error_text(net_last_error()));
     do_not_inherit(s);
+#ifndef _WIN32
+    /* As the tutorial's servers do on POSIX: the port of a connection accepted here is free
+     * for them to bind once this socket is closed, TIME_WAIT or not. */
+    int on = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
+#endif
     if (bind(s, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR ||
         listen(s, SOMAXCONN) == SOCKET_ERROR)
         harness_fail(__FILE__, __LINE__, "bind/listen failed: %s", error_text(net_last_error()));

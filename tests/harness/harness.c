@@ -12,6 +12,7 @@
 
 #ifndef _WIN32
 #    include <signal.h>
+#    include <sys/resource.h>
 #endif
 
 static const char *const *program_args;
@@ -65,6 +66,23 @@ _Noreturn void harness_skip(const char *reason)
     fflush(stdout);
     child_kill_all(false);
     exit(HARNESS_SKIPPED);
+}
+
+void harness_need_descriptors(unsigned long count)
+{
+#ifdef _WIN32
+    (void)count; /* Windows has no per-process limit on sockets to raise */
+#else
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+        limit.rlim_cur < (rlim_t)count) {
+        char reason[128];
+        snprintf(reason, sizeof reason,
+                 "the test needs %lu descriptors and the system allows %lu (ulimit -Hn)", count,
+                 (unsigned long)limit.rlim_cur);
+        harness_skip(reason);
+    }
+#endif
 }
 
 bool harness_under_wine(void)
@@ -155,6 +173,13 @@ int harness_main(int argc, char **argv, const struct test_case *tests, size_t co
 #ifndef _WIN32
     /* A child that exits while we write to its stdin must not kill the harness. */
     signal(SIGPIPE, SIG_IGN);
+    /* Tests with a thousand clients need a descriptor each, and so do the servers they
+     * start (which inherit the limit): raise the soft limit to what the system allows. */
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
 #endif
     if (net_startup() != 0)
         return 1;

@@ -84,6 +84,10 @@ const char *harness_program_at(int index);
 /** Ends the test as skipped, saying why (something this platform cannot do). */
 _Noreturn void harness_skip(const char *reason);
 
+/** Skips the test unless the harness may open @p count descriptors (its limit is raised to
+ *  the system's hard limit at start; the programs it starts inherit it). */
+void harness_need_descriptors(unsigned long count);
+
 /** True when the tests run under Wine, whose sockets differ from Windows' in a few ways. */
 bool harness_under_wine(void);
 
@@ -195,8 +199,30 @@ void child_close_stdin(struct child *c);
 /** Waits for the child to exit and returns its exit code; fails the test after the timeout. */
 int child_wait(struct child *c, int timeout_ms);
 
-/** Asks the child to stop as Ctrl-C would: SIGINT on POSIX, CTRL_BREAK_EVENT on Windows. */
+/**
+ * Asks the child to stop as Ctrl-C would: SIGINT on POSIX, CTRL_BREAK_EVENT on Windows (where
+ * no console carries it, as under Wine, the handler is called through the system's own Ctrl
+ * dispatcher, started in the child).
+ */
 void child_interrupt(struct child *c);
+
+/** Stops the child (SIGSTOP) and waits until it is stopped; skips the test on Windows. Its
+ *  kernel goes on answering the network meanwhile: connections queue, segments are ACKed. */
+void child_pause(struct child *c);
+
+/** Lets a child stopped by child_pause() go on (SIGCONT). */
+void child_resume(struct child *c);
+
+/** Closes the harness's end of the child's stdout, as `program | head -n 1` does once `head`
+ *  has exited: the child's next write to stdout fails (POSIX: EPIPE, and SIGPIPE). */
+void child_close_stdout_reader(struct child *c);
+
+/** The next child starts with no stdout at all, as `program >&-` in a shell. */
+void child_close_stdout_at_start(void);
+
+/** The children started from now on start with descriptors 3 to @p count - 1 open (on
+ *  /dev/null), so that their first socket is numbered @p count or more; skips on Windows. */
+void child_occupy_descriptors(int count);
 
 /** Everything the child has written to stdout so far (read what is pending first). */
 const char *child_stdout(struct child *c);
@@ -268,6 +294,18 @@ void client_send_all(SOCKET s, const void *data, size_t length);
  */
 int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received, int timeout_ms);
 
+/** client_recv_exact(): the connection ended before all the bytes came. */
+#define HARNESS_RECV_ENDED (-1)
+/** client_recv_exact(): not all the bytes came within the time. */
+#define HARNESS_RECV_TIMED_OUT (-2)
+
+/**
+ * Receives exactly @p length bytes, leaving the connection open. Returns 0 when they came;
+ * otherwise #HARNESS_RECV_ENDED, #HARNESS_RECV_TIMED_OUT or the socket error code. The count
+ * received goes to @p received.
+ */
+int client_recv_exact(SOCKET s, char *buf, size_t length, size_t *received, int timeout_ms);
+
 /**
  * Sends @p length bytes while receiving what comes back, as an echo client must: a server
  * that echoes stops reading once its replies fill the client's receive buffer. Then shuts
@@ -282,8 +320,28 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
  */
 void client_echo_random(const char *host, const char *port, size_t length, unsigned seed);
 
+/**
+ * Sends @p seed's 64 KiB pattern on @p s over and over, without reading, until the connection
+ * takes no more for half a second: the peer's buffers and ours are full, and the peer reads
+ * no more. Returns how many bytes went; the socket is left non-blocking.
+ */
+size_t client_send_until_stuck(SOCKET s, unsigned seed);
+
 /** Closes with SO_LINGER {1, 0}: the peer gets a reset (RST) instead of an orderly close. */
 void client_reset(SOCKET s);
+
+/** Waits until the peer's kernel has acknowledged the FIN that shutdown(SD_SEND) sent on
+ *  @p s (Linux: TCP_INFO shows FIN_WAIT_2 or later); skips the test elsewhere. */
+void client_await_fin_acked(SOCKET s);
+
+/** Binds (without listening) a socket to host:port, so that no other program can listen
+ *  there; fails the test if the port is still bound by something. */
+SOCKET harness_reserve_port(const char *host, const char *port);
+
+/** Tries to connect to host:port while holding it with harness_reserve_port(), and returns
+ *  the error (ECONNREFUSED expected): proof that nothing listens there, which no test run in
+ *  parallel can disturb by taking the port in the meantime. */
+int client_connect_error_on_reserved(const char *host, const char *port);
 
 /** The port of a local socket, as a string. */
 void client_local_port(SOCKET s, char *port, size_t size);
@@ -344,6 +402,9 @@ void client_echo_many(const char *host, const char *port, int clients, size_t ma
 /** The number of descriptors the child has open (Linux: the entries of /proc/PID/fd);
  *  skips the test on other systems. */
 int child_open_descriptors(struct child *c);
+
+/** The child's resident memory in KiB (Linux: VmRSS in /proc/PID/status); skips elsewhere. */
+long child_resident_kib(struct child *c);
 
 /** The number of threads the child runs (Linux: /proc/PID/status); skips elsewhere. */
 int child_thread_count(struct child *c);
