@@ -4,7 +4,8 @@
  *        input, shuts down its sending side, and prints exactly what the server sends back;
  *        its failures are reported in the common format, with the common exit codes.
  *
- * Program arguments: the client (09-client), then the complete server (08-complete-server).
+ * Program arguments: the client (09-client), the complete server (08-complete-server), and
+ * the nss_wrapper library (or NSS_WRAPPER-NOTFOUND).
  * Where a test plays the server itself, it uses the harness's sockets: the client runs as a
  * child process meanwhile, so this single-threaded test can accept, read and answer.
  */
@@ -69,11 +70,12 @@ TEST(round_trip_through_the_complete_server)
     expect_server_done(&server, 12);
 }
 
-TEST(pipes_4_mib_of_binary_input_back_unchanged)
+TEST(pipes_16_mib_of_binary_input_back_unchanged)
 {
-    /* Far more than the socket and pipe buffers hold: a client that sent everything before
-     * reading anything would wait forever on the echo server, which waits on it. */
-    const size_t size = 4u << 20;
+    /* More than the socket buffers of both directions hold (on Linux, where they grow to a
+     * few MiB each, 8 MiB were enough): a client that sent everything before reading anything
+     * would wait forever on the echo server, which waits on it. */
+    const size_t size = 16u << 20;
     char *data = malloc(size);
     ASSERT_TRUE(data != NULL);
     harness_fill_random(data, size, 9);
@@ -149,6 +151,47 @@ TEST(localhost_reaches_a_server_on_ipv4)
 TEST(localhost_reaches_a_server_on_ipv6)
 {
     expect_localhost_reaches("::1", AF_INET6, "[::1]");
+}
+
+TEST(tries_the_next_address_when_the_first_is_refused)
+{
+    /* A name with two addresses, IPv6 first, as localhost often has: ::1 and 127.0.0.1. The
+     * server listens on 127.0.0.1 only, so the first connect() is refused and the client
+     * must try the next address. The name comes from a hosts file of the test's own, read
+     * through nss_wrapper (a library that stands in for the system's name lookup). */
+#ifdef _WIN32
+    harness_skip("the test's own hosts file needs nss_wrapper, a Linux library");
+#else
+    const char *nss_wrapper = harness_program_at(2);
+    if (strcmp(nss_wrapper, "NSS_WRAPPER-NOTFOUND") == 0)
+        harness_skip("nss_wrapper (libnss-wrapper) was not found when the build was configured");
+    struct server server = start_complete_server("127.0.0.1", "1");
+    /* Bound, not listening: nothing can listen on [::1] at this port while the client tries,
+     * so its first connect() is refused for sure. */
+    SOCKET reserved = harness_reserve_port("::1", server.port);
+    const char *hosts = "two-addresses.test.hosts";
+    FILE *f = fopen(hosts, "w");
+    ASSERT_TRUE(f != NULL);
+    fputs("::1 two-addresses.test\n127.0.0.1 two-addresses.test\n", f);
+    fclose(f);
+    setenv("LD_PRELOAD", nss_wrapper, 1);
+    setenv("NSS_WRAPPER_HOSTS", hosts, 1);
+    setenv("NSS_WRAPPER_PASSWD", "/etc/passwd", 1);
+    setenv("NSS_WRAPPER_GROUP", "/etc/group", 1);
+    setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=1", 1);
+    struct child *client = child_run(harness_program(), "--host", "two-addresses.test", "--port",
+                                     server.port, "second", "address", NULL);
+    unsetenv("LD_PRELOAD");
+    closesocket(reserved);
+    remove(hosts);
+    ASSERT_EQ(child_exit_code(client), 0);
+    char expected[96];
+    snprintf(expected, sizeof expected, "09-client: connected to 127.0.0.1:%s\n", server.port);
+    ASSERT_STARTS_WITH(child_stderr(client), expected);
+    ASSERT_STR_EQ(child_stdout(client), "second address\n");
+    child_free(client);
+    expect_server_done(&server, strlen("second address\n"));
+#endif
 }
 
 TEST(prints_exactly_what_another_server_sends)
@@ -336,9 +379,10 @@ static const struct test_case tests[] = {
     TEST_CASE(keeps_sending_after_the_server_has_finished),
     TEST_CASE(with_stdout_closed_its_socket_never_takes_stdouts_place),
     TEST_CASE(round_trip_through_the_complete_server),
-    TEST_CASE(pipes_4_mib_of_binary_input_back_unchanged),
+    TEST_CASE(pipes_16_mib_of_binary_input_back_unchanged),
     TEST_CASE(localhost_reaches_a_server_on_ipv4),
     TEST_CASE(localhost_reaches_a_server_on_ipv6),
+    TEST_CASE(tries_the_next_address_when_the_first_is_refused),
     TEST_CASE(prints_exactly_what_another_server_sends),
     TEST_CASE(sends_its_arguments_as_one_line),
     TEST_CASE(a_reset_exits_1_after_printing_what_came_before),

@@ -144,10 +144,11 @@ int main(int argc, char **argv)
     //! [connect-loop]
 
     //! [non-blocking]
-    /* One thread sends and receives. A blocking send() of a chunk the send buffer cannot take
-     * waits until it can; meanwhile an echo server, whose replies we do not read, stops
-     * reading too, and both wait forever. A non-blocking send() takes what fits and returns,
-     * and the loop goes back to receiving. */
+    /* One thread sends and receives. "Writable" promises room for some bytes, not for a whole
+     * chunk: a blocking send() of more than there is room for waits for the rest, and while
+     * it waits nobody reads what the server sends; an echo server whose replies pile up
+     * stops reading too, and both wait forever. A non-blocking send() takes what fits and
+     * returns, and the loop goes back to receiving. */
     if (net_set_nonblocking(ConnectSocket) == SOCKET_ERROR) {
         report_socket_error(NET_NONBLOCKING_CALL);
         goto cleanup;

@@ -92,6 +92,7 @@ static int install_stop_handler(void)
  * always runs in the main thread: thread_start() blocks signals in the threads it starts, so
  * that a signal never interrupts a client thread's call. */
 
+//! [open-listener]
 /**
  * Steps 2 to 4: resolves the host and port, creates the socket, binds and listens, and
  * prints `listening on ADDRESS`. Returns the listening socket, or INVALID_SOCKET after
@@ -162,7 +163,9 @@ fail:
     freeaddrinfo(res);
     return INVALID_SOCKET;
 }
+//! [open-listener]
 
+//! [report-client-error]
 /** Reports a failed call on one client's connection: `recv from 127.0.0.1:50000 failed: ...` */
 static void report_client_error(const char *call, const char *peer)
 {
@@ -171,6 +174,7 @@ static void report_client_error(const char *call, const char *peer)
     snprintf(what, sizeof what, "%s %s", call, peer);
     report_error_code(what, err);
 }
+//! [report-client-error]
 
 /** One accepted client, and the thread that serves it. */
 struct client {

@@ -103,6 +103,7 @@ static int install_stop_handler(void)
 }
 //! [stop-handler]
 
+//! [open-listener]
 /**
  * Steps 2 to 4: resolves the host and port, creates the socket, binds and listens, and
  * prints `listening on ADDRESS`. Returns the listening socket, or INVALID_SOCKET after
@@ -173,7 +174,9 @@ fail:
     freeaddrinfo(res);
     return INVALID_SOCKET;
 }
+//! [open-listener]
 
+//! [report-client-error]
 /** Reports a failed call on one client's connection: `recv from 127.0.0.1:50000 failed: ...` */
 static void report_client_error(const char *call, const char *peer)
 {
@@ -182,6 +185,7 @@ static void report_client_error(const char *call, const char *peer)
     snprintf(what, sizeof what, "%s %s", call, peer);
     report_error_code(what, err);
 }
+//! [report-client-error]
 
 //! [client-state]
 /* What the loop must remember about each client between two readiness reports: in step 8

@@ -1,0 +1,196 @@
+# Each step's lessons, and the test that fails when a lesson is taken out of the step.
+# run_mutations.cmake (the lesson-mutation check, run by .ci/run) proves every entry: it
+# replaces FIND by REPLACE (and FIND2 by REPLACE2) in a copy of FILE (the step's main.c
+# unless given), rebuilds, and expects TEST to fail. WHAT says in a learner's words what the
+# mutation takes away; the step's page quotes the test. PLATFORM windows: the lesson shows on
+# Windows only, and is proven by the Windows build, its tests run under Wine.
+#
+#   lesson(<name> STEP <step> TEST <ctest name> WHAT "<...>" FIND [[<text>]] REPLACE [[<text>]]
+#          [FIND2 [[<text>]] REPLACE2 [[<text>]]] [PLATFORM windows] [FILE <path>])
+
+# Step 1: start the socket library.
+lesson(startup-winsock STEP 01-initialize PLATFORM windows
+  TEST step01_reports_the_socket_library_and_exits_0
+  WHAT "never call WSAStartup(): Winsock is not started, and nothing works"
+  FIND [[
+    if (net_startup() != 0)
+        return NET_EXIT_FAILURE; /* already reported */
+]] REPLACE [[
+]])
+
+# Step 2: resolve any address family, check what the resolver says.
+lesson(resolve-any-family STEP 02-create-socket
+  TEST step02_creates_an_ipv6_socket_for_an_ipv6_host
+  WHAT "ask getaddrinfo() for IPv4 only, instead of AF_UNSPEC"
+  FIND [[hints.ai_family = AF_UNSPEC;]] REPLACE [[hints.ai_family = AF_INET;]])
+lesson(resolve-check STEP 02-create-socket
+  TEST step02_unknown_host_reports_getaddrinfo_and_exits_1
+  WHAT "use getaddrinfo()'s result without checking that it succeeded"
+  FIND [[
+    if (rc != 0) {
+        report_gai_error("getaddrinfo", rc);
+        goto cleanup;
+    }
+]] REPLACE [[
+]])
+
+# Step 3: who may share the port, IPv6 only, the port really bound.
+lesson(reuse-address STEP 03-bind
+  TEST step03_binds_a_port_whose_last_connection_waits_in_time_wait
+  WHAT "set no SO_REUSEADDR: a restart cannot bind while the last connection waits out TIME_WAIT"
+  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+lesson(v6only STEP 03-bind
+  TEST step03_an_ipv6_wildcard_bind_leaves_ipv4_to_others
+  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, [::] claims the IPv4 port too"
+  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+lesson(getsockname STEP 03-bind
+  TEST step03_port_zero_prints_the_port_the_system_chose
+  WHAT "print the address asked for instead of the one getsockname() reports"
+  FIND [[net_format_address((struct sockaddr *)&bound, bound_len, address, sizeof address);]]
+  REPLACE [[net_format_address(res->ai_addr, res->ai_addrlen, address, sizeof address);]])
+
+# Step 4: listen.
+lesson(listen STEP 04-listen
+  TEST step04_backlog_completes_connections_without_accept
+  WHAT "never call listen(): clients are refused"
+  FIND [[    if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+
+# Step 5: accept one client, and stop listening.
+lesson(close-listener STEP 05-accept
+  TEST step05_refuses_a_second_client_while_it_serves_the_first
+  WHAT "keep the listening socket open: a second client is queued for a server that never accepts it"
+  FIND [[
+    closesocket(ListenSocket);
+    ListenSocket = INVALID_SOCKET;
+    printf]] REPLACE [[
+    printf]])
+
+# Step 6: echo; recv() returning 0 is not an error; no SIGPIPE.
+lesson(recv-error STEP 06-send-recv
+  TEST step06_a_reset_is_reported_as_a_recv_failure_not_an_end
+  WHAT "take recv()'s SOCKET_ERROR for the end of the stream"
+  FIND [[
+        } else if (received == SOCKET_ERROR) {
+            /* A failure, not the end: the client reset the connection, for instance. */
+            report_socket_error("recv");
+            goto cleanup;
+        }]] REPLACE [[
+        }]])
+lesson(msg-nosignal STEP 06-send-recv
+  TEST step06_a_client_that_vanished_is_a_send_failure_not_a_sigpipe_death
+  WHAT "send without MSG_NOSIGNAL: a client that vanished kills the server with SIGPIPE"
+  FIND [[received - sent, MSG_NOSIGNAL)]] REPLACE [[received - sent, 0)]])
+
+# Step 7: end our direction with shutdown(SD_SEND).
+lesson(shutdown STEP 07-shutdown
+  TEST step07_a_reset_after_the_clients_end_is_reported_by_shutdown
+  WHAT "leave the end of our direction to closesocket(): a reset goes unnoticed"
+  FIND [[    if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+
+# Step 8: the complete server.
+lesson(accept-loop STEP 08-complete-server
+  TEST step08_serves_several_clients_in_sequence
+  WHAT "serve one client, then stop"
+  FIND [[    while (!stop_requested && (opts.clients == 0 || accepted < opts.clients)) {]]
+  REPLACE [[    while (!stop_requested && accepted < 1) {]])
+lesson(client-failure-ends-client STEP 08-complete-server
+  TEST step08_survives_a_client_that_resets_mid_transfer
+  WHAT "let one client's failure end the server"
+  FIND [[        else if (serve_client(ClientSocket, peer_name, idle_timeout_ms, &echoed) == 0)]]
+  REPLACE [[        else if (serve_client(ClientSocket, peer_name, idle_timeout_ms, &echoed) != 0)
+            goto cleanup;
+        else]])
+lesson(accept-back-off STEP 08-complete-server
+  TEST step08_out_of_descriptors_pauses_and_recovers
+  WHAT "retry a failed accept() at once, out of descriptors or not"
+  FIND [[net_sleep_ms(BACK_OFF_MS);]] REPLACE [[(void)0;]])
+lesson(stop-handler STEP 08-complete-server
+  TEST step08_ctrl_c_stops_it_within_a_second_when_idle
+  WHAT "install no Ctrl-C handler: the process dies, nothing is closed in order"
+  FIND [[    if (install_stop_handler() != 0) {]] REPLACE [[    if (0) {]])
+lesson(stop-handler-windows STEP 08-complete-server PLATFORM windows
+  TEST step08_ctrl_c_stops_it_within_a_second_when_idle
+  WHAT "install no console handler: Ctrl-Break does not stop the server in order"
+  FIND [[    if (install_stop_handler() != 0) {]] REPLACE [[    if (0) {]])
+lesson(nonblocking-send STEP 08-complete-server
+  TEST step08_ctrl_c_stops_it_at_once_while_a_client_reads_nothing
+  WHAT "keep the client's socket blocking: a send() to a client that reads nothing outlasts Ctrl-C"
+  FIND [[        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
+            report_client_error(NET_NONBLOCKING_CALL " on", peer_name);
+        else if]] REPLACE [[        if]])
+lesson(nonblocking-send-windows STEP 08-complete-server PLATFORM windows
+  TEST step08_ctrl_c_stops_it_at_once_while_a_client_reads_nothing
+  WHAT "keep the client's socket blocking: Windows' console handler cannot interrupt send()"
+  FIND [[        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
+            report_client_error(NET_NONBLOCKING_CALL " on", peer_name);
+        else if]] REPLACE [[        if]]
+  # and the listener's too: Winsock gives an accepted socket its listener's mode
+  FIND2 [[    if (net_set_nonblocking(ListenSocket) == SOCKET_ERROR) {]] REPLACE2 [[    if (0) {]])
+lesson(idle-timeout STEP 08-complete-server
+  TEST step08_closes_a_silent_client_after_the_idle_timeout_and_serves_the_next
+  WHAT "wait for a silent client for ever"
+  FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
+lesson(ignore-sigpipe STEP 08-complete-server
+  TEST step08_survives_the_reader_of_its_output_going_away
+  WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
+  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
+lesson(reuse-address-server STEP 08-complete-server
+  TEST step08_restarts_at_once_on_the_port_its_last_run_used
+  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
+  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+lesson(v6only-server STEP 08-complete-server
+  TEST step08_an_ipv6_wildcard_server_leaves_ipv4_to_others
+  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
+  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+
+# Step 9: the client.
+lesson(client-half-close STEP 09-client
+  TEST step09_round_trip_through_the_complete_server
+  WHAT "never shut down the sending side: the server waits for more, and the client for its answer"
+  FIND [[            if (shutdown(ConnectSocket, SD_SEND) == SOCKET_ERROR) {]] REPLACE [[            if (0) {]])
+lesson(client-both-directions STEP 09-client
+  TEST step09_pipes_16_mib_of_binary_input_back_unchanged
+  WHAT "read no answer until all the input is sent: the echo server stops reading, and both wait"
+  FIND [[entry.events = (short)((receiving_done ? 0 : POLLIN) | (pending > 0 ? POLLOUT : 0));]]
+  REPLACE [[entry.events = (short)((receiving_done || reading_input || pending > 0 ? 0 : POLLIN) |
+                               (pending > 0 ? POLLOUT : 0));]])
+lesson(client-next-address STEP 09-client
+  TEST step09_tries_the_next_address_when_the_first_is_refused
+  WHAT "try only the first address getaddrinfo() returns"
+  FIND [[for (ptr = res; ptr != NULL; ptr = ptr->ai_next) {]]
+  REPLACE [[for (ptr = res; ptr != NULL; ptr = NULL) {]])
+
+# Step 10: a thread per client.
+lesson(client-limit STEP 10-threads
+  TEST step10_at_the_limit_new_connections_wait_until_a_client_leaves
+  WHAT "start a thread for every connection, however many"
+  FIND [[    if (shared.active >= max) {]] REPLACE [[    if (0) {]])
+lesson(thread-idle-timeout STEP 10-threads
+  TEST step10_silent_clients_at_the_limit_are_closed_after_the_idle_timeout
+  WHAT "let silent clients hold their threads for ever"
+  FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
+
+# Step 11: the event loop.
+lesson(backpressure STEP 11-event-loop
+  TEST step11_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
+  WHAT "read a client even while its last echo still waits"
+  FIND [[    if (c->pending != NULL)
+        return POLLOUT;]] REPLACE [[    if (c->pending != NULL)
+        return POLLOUT | POLLIN;]]
+  FIND2 [[if (c->pending == NULL && !c->finished_sending && (revents & (POLLIN | POLLHUP | POLLERR))) {]]
+  REPLACE2 [[if (!c->finished_sending && (revents & (POLLIN | POLLHUP | POLLERR))) {]])
+lesson(shared-buffer STEP 11-event-loop
+  TEST step11_an_idle_client_costs_a_few_hundred_bytes
+  WHAT "give every client a 64 KiB buffer of its own, used or not"
+  FIND [[struct client *c = calloc(1, sizeof *c);]] REPLACE [[struct client *c = calloc(1, sizeof *c + READ_BUFLEN);]])
+lesson(loop-idle-timeout STEP 11-event-loop
+  TEST step11_closes_a_silent_client_after_the_idle_timeout
+  WHAT "never close a silent client"
+  FIND [[if (keep && now - c->last_active_ms >= idle_timeout_ms) {]] REPLACE [[if (0) {]])
+lesson(close-listener-at-n STEP 11-event-loop
+  TEST step11_stops_listening_once_the_last_client_it_will_serve_is_in
+  WHAT "keep listening once the last client it will serve is in"
+  FIND [[if (ListenSocket != INVALID_SOCKET && opts.clients != 0 && accepted >= opts.clients) {]]
+  REPLACE [[if (0) {]])

@@ -1,0 +1,162 @@
+# The lesson-mutation check: proves that each step's lesson is tested, by taking the lesson
+# out of a copy of the sources and running the step's tests against that copy.
+#
+#   cmake -DSOURCE_DIR=<repository> -DWORK_DIR=<scratch folder> -DPLATFORM=native|windows
+#         [-DTOOLCHAIN=<toolchain file>] [-DGENERATOR=<generator>] [-DONLY=<lesson name>]
+#         -P run_mutations.cmake
+#
+# (`cmake --build --preset default --target lesson-mutations` runs it for the native build,
+# `cmake --build --preset windows --target lesson-mutations` for the Windows one, under Wine.)
+#
+# For each lesson of lessons.cmake made for this PLATFORM: replace its FIND text by its
+# REPLACE text in the copy (the text must occur exactly once), rebuild, and run the test the
+# step's page cites. If that test fails, the lesson is proven: "killed". If it passes, every
+# test of the step's label runs: a failure there is still a kill, but the check fails, since
+# the page cites the wrong test; no failure at all means the lesson's lines can go with every
+# test green: "survived", and the check fails. A mutation that does not compile is "broken":
+# the mutation is wrong, and the check fails. The copy is restored after each mutation.
+cmake_minimum_required(VERSION 3.25)
+
+foreach(required SOURCE_DIR WORK_DIR PLATFORM)
+  if(NOT DEFINED ${required})
+    message(FATAL_ERROR "run_mutations.cmake needs -D${required}=...")
+  endif()
+endforeach()
+
+# lessons.cmake calls lesson() once per mutation; this collects them.
+set(lesson_names "")
+function(lesson name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "STEP;TEST;PLATFORM;WHAT;FILE;FIND;REPLACE;FIND2;REPLACE2" "")
+  foreach(required STEP TEST WHAT FIND)
+    if(NOT DEFINED arg_${required})
+      message(FATAL_ERROR "lesson ${name}: ${required} is missing")
+    endif()
+  endforeach()
+  if(NOT arg_PLATFORM)
+    set(arg_PLATFORM native)
+  endif()
+  if(NOT arg_FILE)
+    set(arg_FILE "steps/${arg_STEP}/main.c")
+  endif()
+  foreach(field STEP TEST PLATFORM WHAT FILE FIND REPLACE FIND2 REPLACE2)
+    set_property(GLOBAL PROPERTY lesson_${name}_${field} "${arg_${field}}")
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY lesson_names ${name})
+endfunction()
+include("${SOURCE_DIR}/tests/lessons/lessons.cmake")
+get_property(lesson_names GLOBAL PROPERTY lesson_names)
+
+# A copy of the sources, configured and built once; each mutation then rebuilds what changed.
+set(copy "${WORK_DIR}/src")
+set(build "${WORK_DIR}/build")
+file(REMOVE_RECURSE "${copy}")
+file(MAKE_DIRECTORY "${copy}")
+file(GLOB top RELATIVE "${SOURCE_DIR}" "${SOURCE_DIR}/*")
+foreach(entry IN LISTS top)
+  if(NOT entry MATCHES "^(build|workspace|\\.git)$")
+    file(COPY "${SOURCE_DIR}/${entry}" DESTINATION "${copy}")
+  endif()
+endforeach()
+set(configure "${CMAKE_COMMAND}" -S "${copy}" -B "${build}" -D CMAKE_BUILD_TYPE=Debug
+  -D TUTORIAL_WARNINGS_AS_ERRORS=OFF)
+if(GENERATOR)
+  list(APPEND configure -G "${GENERATOR}")
+endif()
+if(TOOLCHAIN)
+  list(APPEND configure -D "CMAKE_TOOLCHAIN_FILE=${TOOLCHAIN}")
+endif()
+execute_process(COMMAND ${configure} RESULT_VARIABLE failed OUTPUT_QUIET)
+if(failed)
+  message(FATAL_ERROR "lesson mutations: configuring the copy failed")
+endif()
+execute_process(COMMAND "${CMAKE_COMMAND}" --build "${build}" --config Debug --parallel 2
+  RESULT_VARIABLE failed OUTPUT_QUIET)
+if(failed)
+  message(FATAL_ERROR "lesson mutations: the unchanged copy does not build")
+endif()
+
+set(report "")
+set(bad 0)
+set(count 0)
+foreach(name IN LISTS lesson_names)
+  foreach(field STEP TEST PLATFORM WHAT FILE FIND REPLACE FIND2 REPLACE2)
+    get_property(lesson_${field} GLOBAL PROPERTY lesson_${name}_${field})
+  endforeach()
+  if(NOT lesson_PLATFORM STREQUAL PLATFORM OR (ONLY AND NOT name STREQUAL ONLY))
+    continue()
+  endif()
+  math(EXPR count "${count} + 1")
+  string(SUBSTRING "${lesson_STEP}" 0 2 number)
+  set(label "step${number}")
+  set(target "${copy}/${lesson_FILE}")
+  file(READ "${target}" original)
+
+  # Each text must be there exactly once: a lesson whose text moved must be updated.
+  set(mutated "${original}")
+  set(why "")
+  foreach(pair "FIND;REPLACE" "FIND2;REPLACE2")
+    list(GET pair 0 find_key)
+    list(GET pair 1 replace_key)
+    if("${lesson_${find_key}}" STREQUAL "")
+      continue()
+    endif()
+    string(FIND "${mutated}" "${lesson_${find_key}}" first)
+    string(FIND "${mutated}" "${lesson_${find_key}}" last REVERSE)
+    if(first EQUAL -1)
+      set(why "its ${find_key} text is not in ${lesson_FILE}")
+    elseif(NOT first EQUAL last)
+      set(why "its ${find_key} text is in ${lesson_FILE} more than once")
+    else()
+      string(REPLACE "${lesson_${find_key}}" "${lesson_${replace_key}}" mutated "${mutated}")
+    endif()
+  endforeach()
+  if(why)
+    string(APPEND report "BROKEN    ${name}: ${why}\n")
+    math(EXPR bad "${bad} + 1")
+    continue()
+  endif()
+  file(WRITE "${target}" "${mutated}")
+
+  execute_process(COMMAND "${CMAKE_COMMAND}" --build "${build}" --config Debug --parallel 2
+    RESULT_VARIABLE build_failed OUTPUT_VARIABLE build_output ERROR_VARIABLE build_output)
+  if(build_failed)
+    string(APPEND report "BROKEN    ${name}: the mutated copy does not compile\n")
+    math(EXPR bad "${bad} + 1")
+  else()
+    # First the test the page cites; then, if it passed, the whole label.
+    execute_process(COMMAND "${CMAKE_CTEST_COMMAND}" --test-dir "${build}" -C Debug
+      -R "^${lesson_TEST}$" --timeout 120 --output-on-failure
+      RESULT_VARIABLE cited_failed OUTPUT_VARIABLE cited_output ERROR_VARIABLE cited_output)
+    if(NOT cited_output MATCHES "Test +#[0-9]+: ${lesson_TEST} ")
+      string(APPEND report "BROKEN    ${name}: no test is named ${lesson_TEST}\n")
+      math(EXPR bad "${bad} + 1")
+    elseif(cited_failed)
+      string(APPEND report "killed    ${name} (${lesson_STEP}): ${lesson_WHAT}\n            -> ${lesson_TEST} fails\n")
+    else()
+      execute_process(COMMAND "${CMAKE_CTEST_COMMAND}" --test-dir "${build}" -C Debug
+        -L "^${label}$" -j 4 --timeout 120
+        RESULT_VARIABLE label_failed OUTPUT_VARIABLE label_output ERROR_VARIABLE label_output)
+      if(label_failed)
+        string(REGEX MATCHALL "[0-9]+ - [A-Za-z0-9_]+ \\(Failed\\)" failed_tests "${label_output}")
+        string(APPEND report "MISCITED  ${name} (${lesson_STEP}): ${lesson_WHAT}\n            -> ${lesson_TEST} passes; killed by: ${failed_tests}\n")
+      else()
+        string(APPEND report "SURVIVED  ${name} (${lesson_STEP}): ${lesson_WHAT}\n            -> every test of ${label} passes\n")
+      endif()
+      math(EXPR bad "${bad} + 1")
+    endif()
+  endif()
+  file(WRITE "${target}" "${original}")
+endforeach()
+# Leave the copy built as it was, for the next run.
+execute_process(COMMAND "${CMAKE_COMMAND}" --build "${build}" --config Debug --parallel 2
+  OUTPUT_QUIET ERROR_QUIET)
+
+message("${report}")
+if(count EQUAL 0)
+  message(FATAL_ERROR "lesson mutations: no lesson is listed for ${PLATFORM}")
+endif()
+math(EXPR good "${count} - ${bad}")
+if(bad)
+  message(FATAL_ERROR "lesson mutations (${PLATFORM}): ${good} of ${count} killed by the test their page cites; ${bad} not")
+endif()
+message("lesson mutations (${PLATFORM}): ${good} of ${count} killed by the test their page cites")
