@@ -12,19 +12,21 @@ set(TUTORIAL_STEPS
   05-accept
   06-send-recv
   07-shutdown
-  08-complete-server
-  09-client
-  10-threads
-  11-event-loop
+  08-accept-loop
+  09-stop-cleanly
+  10-complete-server
+  11-client
+  12-threads
+  13-event-loop
 )
 
 # The steps that do not grow from the step before them, as STEP=BASE (none: a program of its
 # own). Their "What changed" diff, and the comparison of their shared blocks, use BASE. The
 # servers of many clients are each the complete server changed another way.
 set(TUTORIAL_STEP_BASES
-  09-client=none
-  10-threads=08-complete-server
-  11-event-loop=08-complete-server
+  11-client=none
+  12-threads=10-complete-server
+  13-event-loop=10-complete-server
 )
 
 # The marked blocks (`//! [name]`) that a step changes on purpose, as STEP:NAME: that change
@@ -35,6 +37,15 @@ set(TUTORIAL_BLOCK_CHANGES
   04-listen:getsockname      # the address is printed once listening
   05-accept:wait             # the wait holds the accepted connection open
   05-accept:cleanup          # the client's socket to close
-  08-complete-server:echo-loop # waits in slices, a non-blocking socket, the idle timeout
-  10-threads:accept-loop     # the limit, and the hand-off to a thread
+  08-accept-loop:echo-loop     # in serve_client(): a client's failure returns, not exits
+  08-accept-loop:send-all      # the same
+  08-accept-loop:half-close    # the same
+  09-stop-cleanly:echo-loop    # the wait in slices before each recv()
+  09-stop-cleanly:accept-loop  # the stop flag, and the wait in slices before accept()
+  10-complete-server:wait-for-client # the idle timeout, and the wait for room to send
+  10-complete-server:echo-loop # a non-blocking socket: "would block", and waits for room
+  10-complete-server:send-all  # the same
+  10-complete-server:accept-loop # a non-blocking listener, and non-blocking clients
+  12-threads:accept-loop       # the limit, and the hand-off to a thread
+  13-event-loop:cleanup        # the clients' sockets and memory; no ClientSocket of main's
 )

@@ -12,16 +12,7 @@
 /** The program's name as its reports spell it: the file name without `.exe`. */
 static void program_name(char *name, size_t size)
 {
-    const char *path = harness_program();
-    const char *base = path;
-    for (const char *p = path; *p; p++) {
-        if (*p == '/' || *p == '\\')
-            base = p + 1;
-    }
-    snprintf(name, size, "%s", base);
-    char *exe = strstr(name, ".exe");
-    if (exe != NULL)
-        *exe = '\0';
+    harness_program_name(harness_program(), name, size);
 }
 
 /** Runs the program with one or two arguments and checks the usage error it must report. */

@@ -1,11 +1,11 @@
 /**
  * @file many_clients.c
- * @brief What both servers of many clients (steps 10 and 11) must do, registered under each
+ * @brief What both servers of many clients (steps 12 and 13) must do, registered under each
  *        step's label: serve hundreds of clients at once; let a silent client, or one that
  *        does not read, hold up nobody; survive a flood with few descriptors; neither stop
  *        nor spin when out of descriptors; stop cleanly on Ctrl-C under load.
  *
- * CMake runs it as `many_clients TEST PROGRAM [SERVER OPTION]`: step 10 passes its
+ * CMake runs it as `many_clients TEST PROGRAM [SERVER OPTION]`: step 12 passes its
  * `--max-clients`, so that every client of the big tests has a thread at once.
  */
 #include "harness.h"
@@ -15,10 +15,10 @@
 #include <string.h>
 
 /**
- * How many clients connect at once in the big test: a thread each in step 10, as many
- * sockets in step 11's poll set (far past the 64 that select() takes on Windows by default).
+ * How many clients connect at once in the big test: a thread each in step 12, as many
+ * sockets in step 13's poll set (far past the 64 that select() takes on Windows by default).
  * Wine: measured on this project's 2-core machine with Wine 8.0, both servers get every
- * byte back to 1000 clients at once (step 10 in 12.6 s, step 11 in 4.2 s), 2000 (29 s and
+ * byte back to 1000 clients at once (the thread server in 12.6 s, the event loop in 4.2 s), 2000 (29 s and
  * 31 s) and 4000 (92 s and 83 s): Wine's sockets go through its wineserver, so the time
  * grows faster than the count. The test stays at 500 there too, a few seconds.
  */

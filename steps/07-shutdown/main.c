@@ -192,9 +192,10 @@ int main(int argc, char **argv)
 
     //! [half-close]
     /* Our direction ends too: the FIN follows the last echoed byte, so the client reads
-     * everything and then end of stream (recv() returns 0 there). closesocket() alone would
-     * usually send the FIN as well, but not always: a socket closed with unread data sends
-     * a reset (RST) instead, and the client may lose the echo it has not read yet. */
+     * everything and then the end of the stream (recv() returns 0 there). Here closesocket()
+     * would send the same FIN, since nothing is left unread, but it would say nothing if the
+     * client had reset the connection meanwhile: shutdown() fails then, and we know. (With
+     * unread data, closesocket() sends a reset instead, and a client may lose its echo.) */
     if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {
         report_socket_error("shutdown");
         goto cleanup;

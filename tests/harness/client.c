@@ -64,6 +64,25 @@ static SOCKET try_connect(const char *host, const char *port, int *error)
     return s;
 }
 
+void server_expect_served(const struct server *server, size_t bytes)
+{
+    char suffix[64];
+    const char *line = child_expect_line(server->process, "served ", HARNESS_DEADLINE_MS);
+    snprintf(suffix, sizeof suffix, ": echoed %lu bytes", (unsigned long)bytes);
+    ASSERT_TRUE(strlen(line) > strlen(suffix));
+    ASSERT_STR_EQ(line + strlen(line) - strlen(suffix), suffix);
+}
+
+void server_expect_exit_after(struct server *server, unsigned long clients)
+{
+    char expected[64];
+    snprintf(expected, sizeof expected, "shut down after %lu client%s\n", clients,
+             clients == 1 ? "" : "s");
+    ASSERT_EQ(child_wait(server->process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stdout(server->process), expected);
+    child_free(server->process);
+}
+
 void server_stop(struct server *server)
 {
     child_interrupt(server->process);

@@ -22,6 +22,19 @@ static int program_count;
  * @p dump is true. */
 void child_kill_all(bool dump);
 
+void harness_program_name(const char *path, char *name, size_t size)
+{
+    const char *base = path;
+    for (const char *p = path; *p; p++) {
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    }
+    snprintf(name, size, "%s", base);
+    char *exe = strstr(name, ".exe");
+    if (exe != NULL)
+        *exe = '\0';
+}
+
 const char *harness_program(void)
 {
     return harness_program_at(0);

@@ -271,6 +271,17 @@ struct server {
  */
 struct server server_start(const char *program, const char *ready_prefix, ...);
 
+/** Waits for the server's `served ADDRESS: echoed N bytes` line and checks N. */
+void server_expect_served(const struct server *server, size_t bytes);
+
+/** Checks that a server started with `--clients N` exits 0 after its N clients, saying so,
+ *  and frees it. */
+void server_expect_exit_after(struct server *server, unsigned long clients);
+
+/** The program's name as its reports spell it (the file name without `.exe`), stored in
+ *  @p name. */
+void harness_program_name(const char *path, char *name, size_t size);
+
 /**
  * Stops a server that has no `--clients` limit with Ctrl-C, checks that it says
  * "shut down after" and exits 0, and frees it. On Windows it is killed instead: Wine cannot

@@ -88,109 +88,118 @@ lesson(shutdown STEP 07-shutdown
   WHAT "leave the end of our direction to closesocket(): a reset goes unnoticed"
   FIND [[    if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
 
-# Step 8: the complete server.
-lesson(accept-loop STEP 08-complete-server
+# Step 8: client after client.
+lesson(accept-loop STEP 08-accept-loop
   TEST step08_serves_several_clients_in_sequence
   WHAT "serve one client, then stop"
-  FIND [[    while (!stop_requested && (opts.clients == 0 || accepted < opts.clients)) {]]
-  REPLACE [[    while (!stop_requested && accepted < 1) {]])
-lesson(client-failure-ends-client STEP 08-complete-server
+  FIND [[    while (opts.clients == 0 || accepted < opts.clients) {]]
+  REPLACE [[    while (accepted < 1) {]])
+lesson(client-failure-ends-client STEP 08-accept-loop
   TEST step08_survives_a_client_that_resets_mid_transfer
   WHAT "let one client's failure end the server"
-  FIND [[        else if (serve_client(ClientSocket, peer_name, idle_timeout_ms, &echoed) == 0)]]
-  REPLACE [[        else if (serve_client(ClientSocket, peer_name, idle_timeout_ms, &echoed) != 0)
+  FIND [[        if (serve_client(ClientSocket, address, &echoed) == 0)]]
+  REPLACE [[        if (serve_client(ClientSocket, address, &echoed) != 0)
             goto cleanup;
         else]])
-lesson(accept-back-off STEP 08-complete-server
+lesson(accept-back-off STEP 08-accept-loop
   TEST step08_out_of_descriptors_pauses_and_recovers
   WHAT "retry a failed accept() at once, out of descriptors or not"
   FIND [[net_sleep_ms(BACK_OFF_MS);]] REPLACE [[(void)0;]])
-lesson(stop-handler STEP 08-complete-server
-  TEST step08_ctrl_c_stops_it_within_a_second_when_idle
+
+# Step 9: stop cleanly.
+lesson(stop-handler STEP 09-stop-cleanly
+  TEST step09_ctrl_c_stops_it_within_a_second_when_idle
   WHAT "install no Ctrl-C handler: the process dies, nothing is closed in order"
   FIND [[    if (install_stop_handler() != 0) {]] REPLACE [[    if (0) {]])
-lesson(stop-handler-windows STEP 08-complete-server PLATFORM windows
-  TEST step08_ctrl_c_stops_it_within_a_second_when_idle
+lesson(stop-handler-windows STEP 09-stop-cleanly PLATFORM windows
+  TEST step09_ctrl_c_stops_it_within_a_second_when_idle
   WHAT "install no console handler: Ctrl-Break does not stop the server in order"
   FIND [[    if (install_stop_handler() != 0) {]] REPLACE [[    if (0) {]])
-lesson(nonblocking-send STEP 08-complete-server
-  TEST step08_ctrl_c_stops_it_at_once_while_a_client_reads_nothing
+lesson(wait-in-slices-windows STEP 09-stop-cleanly PLATFORM windows
+  TEST step09_ctrl_c_closes_the_current_client_and_exits
+  WHAT "wait for a client's data without a time limit: the console handler cannot end that wait"
+  FIND [[        int ready = net_wait_readable(ClientSocket, STOP_CHECK_MS);]]
+  REPLACE [[        int ready = net_wait_readable(ClientSocket, -1);]])
+
+# Step 10: the complete server.
+lesson(nonblocking-send STEP 10-complete-server
+  TEST step10_ctrl_c_stops_it_at_once_while_a_client_reads_nothing
   WHAT "keep the client's socket blocking: a send() to a client that reads nothing outlasts Ctrl-C"
   FIND [[        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
-            report_client_error(NET_NONBLOCKING_CALL " on", peer_name);
+            report_client_error(NET_NONBLOCKING_CALL " on", address);
         else if]] REPLACE [[        if]])
-lesson(nonblocking-send-windows STEP 08-complete-server PLATFORM windows
-  TEST step08_ctrl_c_stops_it_at_once_while_a_client_reads_nothing
+lesson(nonblocking-send-windows STEP 10-complete-server PLATFORM windows
+  TEST step10_ctrl_c_stops_it_at_once_while_a_client_reads_nothing
   WHAT "keep the client's socket blocking: Windows' console handler cannot interrupt send()"
   FIND [[        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
-            report_client_error(NET_NONBLOCKING_CALL " on", peer_name);
+            report_client_error(NET_NONBLOCKING_CALL " on", address);
         else if]] REPLACE [[        if]]
   # and the listener's too: Winsock gives an accepted socket its listener's mode
   FIND2 [[    if (net_set_nonblocking(ListenSocket) == SOCKET_ERROR) {]] REPLACE2 [[    if (0) {]])
-lesson(idle-timeout STEP 08-complete-server
-  TEST step08_closes_a_silent_client_after_the_idle_timeout_and_serves_the_next
+lesson(idle-timeout STEP 10-complete-server
+  TEST step10_closes_a_silent_client_after_the_idle_timeout_and_serves_the_next
   WHAT "wait for a silent client for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
-lesson(ignore-sigpipe STEP 08-complete-server
-  TEST step08_survives_the_reader_of_its_output_going_away
+lesson(ignore-sigpipe STEP 10-complete-server
+  TEST step10_survives_the_reader_of_its_output_going_away
   WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
   FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
-lesson(reuse-address-server STEP 08-complete-server
-  TEST step08_restarts_at_once_on_the_port_its_last_run_used
+lesson(reuse-address-server STEP 10-complete-server
+  TEST step10_restarts_at_once_on_the_port_its_last_run_used
   WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
   FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
         SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
-lesson(v6only-server STEP 08-complete-server
-  TEST step08_an_ipv6_wildcard_server_leaves_ipv4_to_others
+lesson(v6only-server STEP 10-complete-server
+  TEST step10_an_ipv6_wildcard_server_leaves_ipv4_to_others
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 
-# Step 9: the client.
-lesson(client-half-close STEP 09-client
-  TEST step09_round_trip_through_the_complete_server
+# Step 11: the client.
+lesson(client-half-close STEP 11-client
+  TEST step11_round_trip_through_the_complete_server
   WHAT "never shut down the sending side: the server waits for more, and the client for its answer"
   FIND [[            if (shutdown(ConnectSocket, SD_SEND) == SOCKET_ERROR) {]] REPLACE [[            if (0) {]])
-lesson(client-both-directions STEP 09-client
-  TEST step09_pipes_16_mib_of_binary_input_back_unchanged
+lesson(client-both-directions STEP 11-client
+  TEST step11_pipes_16_mib_of_binary_input_back_unchanged
   WHAT "read no answer until all the input is sent: the echo server stops reading, and both wait"
   FIND [[entry.events = (short)((receiving_done ? 0 : POLLIN) | (pending > 0 ? POLLOUT : 0));]]
   REPLACE [[entry.events = (short)((receiving_done || reading_input || pending > 0 ? 0 : POLLIN) |
                                (pending > 0 ? POLLOUT : 0));]])
-lesson(client-next-address STEP 09-client
-  TEST step09_tries_the_next_address_when_the_first_is_refused
+lesson(client-next-address STEP 11-client
+  TEST step11_tries_the_next_address_when_the_first_is_refused
   WHAT "try only the first address getaddrinfo() returns"
   FIND [[for (ptr = res; ptr != NULL; ptr = ptr->ai_next) {]]
   REPLACE [[for (ptr = res; ptr != NULL; ptr = NULL) {]])
 
-# Step 10: a thread per client.
-lesson(client-limit STEP 10-threads
-  TEST step10_at_the_limit_new_connections_wait_until_a_client_leaves
+# Step 12: a thread per client.
+lesson(client-limit STEP 12-threads
+  TEST step12_at_the_limit_new_connections_wait_until_a_client_leaves
   WHAT "start a thread for every connection, however many"
   FIND [[    if (shared.active >= max) {]] REPLACE [[    if (0) {]])
-lesson(thread-idle-timeout STEP 10-threads
-  TEST step10_silent_clients_at_the_limit_are_closed_after_the_idle_timeout
+lesson(thread-idle-timeout STEP 12-threads
+  TEST step12_silent_clients_at_the_limit_are_closed_after_the_idle_timeout
   WHAT "let silent clients hold their threads for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 
-# Step 11: the event loop.
-lesson(backpressure STEP 11-event-loop
-  TEST step11_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
+# Step 13: the event loop.
+lesson(backpressure STEP 13-event-loop
+  TEST step13_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
   WHAT "read a client even while its last echo still waits"
   FIND [[    if (c->pending != NULL)
         return POLLOUT;]] REPLACE [[    if (c->pending != NULL)
         return POLLOUT | POLLIN;]]
   FIND2 [[if (c->pending == NULL && !c->finished_sending && (revents & (POLLIN | POLLHUP | POLLERR))) {]]
   REPLACE2 [[if (!c->finished_sending && (revents & (POLLIN | POLLHUP | POLLERR))) {]])
-lesson(shared-buffer STEP 11-event-loop
-  TEST step11_an_idle_client_costs_a_few_hundred_bytes
+lesson(shared-buffer STEP 13-event-loop
+  TEST step13_an_idle_client_costs_a_few_hundred_bytes
   WHAT "give every client a 64 KiB buffer of its own, used or not"
   FIND [[struct client *c = calloc(1, sizeof *c);]] REPLACE [[struct client *c = calloc(1, sizeof *c + READ_BUFLEN);]])
-lesson(loop-idle-timeout STEP 11-event-loop
-  TEST step11_closes_a_silent_client_after_the_idle_timeout
+lesson(loop-idle-timeout STEP 13-event-loop
+  TEST step13_closes_a_silent_client_after_the_idle_timeout
   WHAT "never close a silent client"
   FIND [[if (keep && now - c->last_active_ms >= idle_timeout_ms) {]] REPLACE [[if (0) {]])
-lesson(close-listener-at-n STEP 11-event-loop
-  TEST step11_stops_listening_once_the_last_client_it_will_serve_is_in
+lesson(close-listener-at-n STEP 13-event-loop
+  TEST step13_stops_listening_once_the_last_client_it_will_serve_is_in
   WHAT "keep listening once the last client it will serve is in"
   FIND [[if (ListenSocket != INVALID_SOCKET && opts.clients != 0 && accepted >= opts.clients) {]]
   REPLACE [[if (0) {]])

@@ -1,8 +1,8 @@
 /**
- * @file step10_threads.c
- * @brief Step 10's own tests: at --max-clients new connections wait in the backlog until a
+ * @file step12_threads.c
+ * @brief Step 12's own tests: at --max-clients new connections wait in the backlog until a
  *        client leaves, and after thousands of clients no thread or descriptor is left over.
- *        What it shares with step 11 is in many_clients.c.
+ *        What it shares with step 13 is in many_clients.c.
  */
 #include "harness.h"
 
@@ -111,7 +111,7 @@ TEST(reports_from_many_threads_stay_whole_lines)
     for (const char *line = stderr_text; *line != '\0'; lines++) {
         const char *end = strchr(line, '\n');
         ASSERT_TRUE(end != NULL);
-        ASSERT_STARTS_WITH(line, "10-threads: stopping: closing the connection to 127.0.0.1:");
+        ASSERT_STARTS_WITH(line, "12-threads: stopping: closing the connection to 127.0.0.1:");
         line = end + 1;
     }
     ASSERT_EQ(lines, CLIENTS);

@@ -1,15 +1,15 @@
 /**
- * @file steps/10-threads/main.c
- * @brief Step 10: one thread per client: the complete server hands each accepted connection
+ * @file steps/12-threads/main.c
+ * @brief Step 12: one thread per client: the complete server hands each accepted connection
  *        to a thread of its own, so that a slow or silent client no longer holds up the others.
  *
- * The main thread only accepts; each client thread runs step 8's echo loop, written as
+ * The main thread only accepts; each client thread runs step 10's echo loop, written as
  * plainly as before: wait, receive, send. The cost is a thread (a stack, a kernel object)
  * per connection, so at `--max-clients` the main thread stops accepting and new connections
  * wait in the kernel's backlog; a silent client holds its thread for `--idle-timeout` at
  * most. On Ctrl-C the threads close their clients, and the main thread joins every one of
  * them before it exits.
- * @see step10
+ * @see step12
  */
 #include "net.h"
 #include "options.h"
@@ -91,79 +91,6 @@ static int install_stop_handler(void)
  * waits, as step 8's loop did. Being atomic, it needs no lock. The signal handler itself
  * always runs in the main thread: thread_start() blocks signals in the threads it starts, so
  * that a signal never interrupts a client thread's call. */
-
-//! [open-listener]
-/**
- * Steps 2 to 4: resolves the host and port, creates the socket, binds and listens, and
- * prints `listening on ADDRESS`. Returns the listening socket, or INVALID_SOCKET after
- * reporting what failed.
- */
-static SOCKET open_listener(const char *host, const char *port)
-{
-    struct addrinfo hints;
-    struct addrinfo *res = NULL;
-    SOCKET ListenSocket = INVALID_SOCKET;
-    struct sockaddr_storage bound;
-    socklen_t bound_len = sizeof bound;
-    char address[NET_ADDRESS_STRLEN];
-    int on = 1;
-    int rc;
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = AI_PASSIVE;
-    rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0) {
-        report_gai_error("getaddrinfo", rc);
-        return INVALID_SOCKET;
-    }
-
-    ListenSocket = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-    if (ListenSocket == INVALID_SOCKET) {
-        report_socket_error("socket");
-        goto fail;
-    }
-#ifndef _WIN32
-    /* A restart binds while old connections wait out TIME_WAIT (see step 3). */
-    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
-        SOCKET_ERROR) {
-        report_socket_error("setsockopt");
-        goto fail;
-    }
-#endif
-    if (res->ai_family == AF_INET6 &&
-        setsockopt(ListenSocket, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, (int)sizeof on) ==
-            SOCKET_ERROR) {
-        report_socket_error("setsockopt");
-        goto fail;
-    }
-    if (bind(ListenSocket, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR) {
-        report_socket_error("bind");
-        goto fail;
-    }
-    if (getsockname(ListenSocket, (struct sockaddr *)&bound, &bound_len) == SOCKET_ERROR) {
-        report_socket_error("getsockname");
-        goto fail;
-    }
-    if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {
-        report_socket_error("listen");
-        goto fail;
-    }
-    freeaddrinfo(res);
-    printf("listening on %s\n",
-           net_format_address((struct sockaddr *)&bound, bound_len, address, sizeof address));
-    fflush(stdout);
-    return ListenSocket;
-
-fail:
-    if (ListenSocket != INVALID_SOCKET)
-        closesocket(ListenSocket);
-    freeaddrinfo(res);
-    return INVALID_SOCKET;
-}
-//! [open-listener]
 
 //! [report-client-error]
 /** Reports a failed call on one client's connection: `recv from 127.0.0.1:50000 failed: ...` */
@@ -247,48 +174,62 @@ static int serve_client(SOCKET ClientSocket, const char *peer, long long idle_ti
 
     *echoed = 0;
     //! [echo-loop]
-    for (;;) {
+    do {
+        /* Wait in slices, so that Ctrl-C is noticed even while this client is silent. */
         if (!wait_for_client(ClientSocket, 0, peer, idle_timeout_ms))
             return -1;
         received = recv(ClientSocket, recvbuf, (int)sizeof recvbuf, 0);
-        if (received == 0)
-            break; /* the client finished sending: orderly end of stream */
-        if (received == SOCKET_ERROR) {
-            if (net_would_block(net_last_error()))
-                continue; /* readable a moment ago, not now: wait again */
+        if (received > 0) {
+            //! [send-all]
+            /* send() returns how many bytes it took, and that may be fewer than offered: on
+             * this non-blocking socket, what fits in its send buffer. So loop until every
+             * byte is on its way, waiting for room in between.
+             * MSG_NOSIGNAL: if the client has gone, fail with an error instead of letting
+             * SIGPIPE kill the process (POSIX; Winsock never raises signals). */
+            for (sent = 0; sent < received; sent += result) {
+                result = send(ClientSocket, recvbuf + sent, received - sent, MSG_NOSIGNAL);
+                if (result != SOCKET_ERROR)
+                    continue;
+                if (!net_would_block(net_last_error())) {
+                    report_client_error("send to", peer);
+                    return -1;
+                }
+                //! [wait-for-room]
+                /* The buffers are full: the client is not reading its echo. A blocking send()
+                 * would wait here until it does, and no stop flag could end that wait (a
+                 * signal may cut it short, but the loop would send again; Windows' console
+                 * handler runs in another thread and cannot interrupt it at all).
+                 * Non-blocking, the room to send is waited for like data, in slices, with
+                 * the same idle timeout. */
+                if (!wait_for_client(ClientSocket, 1, peer, idle_timeout_ms))
+                    return -1;
+                result = 0; /* nothing sent this time round */
+                //! [wait-for-room]
+            }
+            //! [send-all]
+            *echoed += (unsigned long long)received;
+        } else if (received == SOCKET_ERROR && !net_would_block(net_last_error())) {
+            /* A failure, not the end: the client reset the connection, for instance. */
             report_client_error("recv from", peer);
             return -1;
         }
-        /* MSG_NOSIGNAL: a client that has gone makes send() fail with EPIPE instead of
-         * raising SIGPIPE (net_ignore_sigpipe() below ignores it anyway, for stdout's sake). */
-        for (sent = 0; sent < received;) {
-            result = send(ClientSocket, recvbuf + sent, received - sent, MSG_NOSIGNAL);
-            if (result != SOCKET_ERROR) {
-                sent += result;
-                continue;
-            }
-            if (!net_would_block(net_last_error())) {
-                report_client_error("send to", peer);
-                return -1;
-            }
-            //! [wait-for-room]
-            /* The buffers are full: the client is not reading its echo. A blocking send()
-             * would wait here until it does, and no stop flag could end that wait (a signal
-             * may cut it short, but the loop would send again; Windows' console handler runs
-             * in another thread and cannot interrupt it at all). Non-blocking, the room to
-             * send is waited for like data, in slices, with the same idle timeout. */
-            if (!wait_for_client(ClientSocket, 1, peer, idle_timeout_ms))
-                return -1;
-            //! [wait-for-room]
-        }
-        *echoed += (unsigned long long)received;
-    }
+        /* received == 0: the client shut down its sending side and everything it sent has
+         * been read. That ends the loop. (SOCKET_ERROR and "would block": readable a moment
+         * ago, not now; wait again.) */
+    } while (received != 0);
     //! [echo-loop]
 
+    //! [half-close]
+    /* Our direction ends too: the FIN follows the last echoed byte, so the client reads
+     * everything and then the end of the stream (recv() returns 0 there). Here closesocket()
+     * would send the same FIN, since nothing is left unread, but it would say nothing if the
+     * client had reset the connection meanwhile: shutdown() fails then, and we know. (With
+     * unread data, closesocket() sends a reset instead, and a client may lose its echo.) */
     if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {
         report_client_error("shutdown of", peer);
         return -1;
     }
+    //! [half-close]
     return 0;
 }
 
@@ -382,15 +323,21 @@ static int wait_under_limit(unsigned long max)
 int main(int argc, char **argv)
 {
     struct options opts;
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
     SOCKET ListenSocket = INVALID_SOCKET;
-    SOCKET ClientSocket;
+    SOCKET ClientSocket = INVALID_SOCKET;
+    struct sockaddr_storage bound;
+    socklen_t bound_len;
     struct sockaddr_storage peer;
     socklen_t peer_len;
+    char address[NET_ADDRESS_STRLEN];
     struct client *client;
     unsigned long accepted = 0;
     int threads_ready = 0;
-    int status = NET_EXIT_FAILURE;
+    int on = 1;
     int rc;
+    int status = NET_EXIT_FAILURE;
 
     opts.max_clients = DEFAULT_MAX_CLIENTS;
     opts.idle_timeout = DEFAULT_IDLE_TIMEOUT;
@@ -414,8 +361,11 @@ int main(int argc, char **argv)
         return NET_EXIT_FAILURE;
     }
     //! [sigpipe]
+
+    //! [startup]
     if (net_startup() != 0)
         return NET_EXIT_FAILURE; /* already reported */
+    //! [startup]
 
     if (thread_mutex_init(&shared.lock) != 0) {
         report_message("cannot create a mutex");
@@ -428,9 +378,93 @@ int main(int argc, char **argv)
     }
     threads_ready = 1;
 
-    ListenSocket = open_listener(opts.host, opts.port);
-    if (ListenSocket == INVALID_SOCKET)
+    //! [resolve]
+    /* getaddrinfo() turns the host and port text into socket addresses, IPv4 or IPv6 alike.
+     * AI_PASSIVE asks for an address to bind to; with a NULL host that would be every
+     * interface, but we always pass one (127.0.0.1 by default), so nothing is exposed. */
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_PASSIVE;
+    rc = getaddrinfo(opts.host, opts.port, &hints, &res);
+    if (rc != 0) {
+        report_gai_error("getaddrinfo", rc);
         goto cleanup;
+    }
+    //! [resolve]
+
+    //! [socket]
+    /* Use the first address: a numeric host such as 127.0.0.1 or ::1 yields exactly one. */
+    ListenSocket = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (ListenSocket == INVALID_SOCKET) {
+        report_socket_error("socket");
+        goto cleanup;
+    }
+    //! [socket]
+
+    //! [address-reuse]
+    /* Can a restarted server bind its port at once, and who else may bind it meanwhile?
+     * POSIX: connections of the previous run that wait out TIME_WAIT keep the port taken,
+     * unless the new socket sets SO_REUSEADDR. The option never lets a second socket listen
+     * on the same address and port (Linux refuses even a specific address beside a wildcard
+     * one; the BSDs and macOS allow that pair).
+     * Windows: nothing to set. The default lets a restarted server bind at once, and no
+     * other socket can bind this address and port unless we allowed it with SO_REUSEADDR,
+     * which there means "anyone may take over this port". SO_EXCLUSIVEADDRUSE would also
+     * refuse a specific-address bind beside a wildcard one, at a price: a restart must then
+     * wait until the old connections are gone. */
+#ifndef _WIN32
+    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {
+        report_socket_error("setsockopt");
+        goto cleanup;
+    }
+#endif
+    //! [address-reuse]
+
+    //! [v6only]
+    /* May an IPv6 socket also accept IPv4 clients (as ::ffff:127.0.0.1)? Linux says yes by
+     * default, Windows no. Say it explicitly: IPv6 only, the same everywhere. */
+    if (res->ai_family == AF_INET6 &&
+        setsockopt(ListenSocket, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, (int)sizeof on) ==
+            SOCKET_ERROR) {
+        report_socket_error("setsockopt");
+        goto cleanup;
+    }
+    //! [v6only]
+
+    //! [bind]
+    if (bind(ListenSocket, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR) {
+        report_socket_error("bind");
+        goto cleanup;
+    }
+    //! [bind]
+
+    //! [getsockname]
+    /* With port 0 the system chose a free port; getsockname() tells which. */
+    bound_len = sizeof bound;
+    if (getsockname(ListenSocket, (struct sockaddr *)&bound, &bound_len) == SOCKET_ERROR) {
+        report_socket_error("getsockname");
+        goto cleanup;
+    }
+    net_format_address((struct sockaddr *)&bound, bound_len, address, sizeof address);
+    //! [getsockname]
+
+    //! [listen]
+    /* The socket becomes passive: the kernel now completes TCP handshakes on its own and
+     * queues the connections, up to the backlog, until accept() takes them. A client's
+     * connect() succeeds as soon as it is queued. SOMAXCONN asks for a long queue: on
+     * Windows it means "the most the system allows"; on POSIX it is a number from the
+     * header (4096 on Linux since 5.4), and the kernel caps it to its own limit. */
+    if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {
+        report_socket_error("listen");
+        goto cleanup;
+    }
+    printf("listening on %s\n", address);
+    fflush(stdout); /* stdout into a pipe is buffered; whoever waits for this line must see it */
+    //! [listen]
+
     //! [nonblocking-listener]
     /* The wait below may report a connection that is gone before accept() takes it (the
      * client reset it). On the BSDs and macOS a blocking accept() would then sleep until the
@@ -443,6 +477,7 @@ int main(int argc, char **argv)
     //! [nonblocking-listener]
 
     //! [accept-loop]
+    /* Clients come in until --clients N have been accepted or Ctrl-C; each gets a thread. */
     while (!stop_requested && (opts.clients == 0 || accepted < opts.clients)) {
         join_finished_threads();
         if (!wait_under_limit(opts.max_clients))
@@ -456,19 +491,29 @@ int main(int argc, char **argv)
         }
         if (ready == 0)
             continue;
-
         peer_len = sizeof peer;
         ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
         if (ClientSocket == INVALID_SOCKET) {
+            /* Most failures concern that one connection (the client gave up before it was
+             * accepted) or pass (out of descriptors until another client leaves): only a
+             * broken listening socket ends the server. */
             int err = net_last_error();
             if (net_would_block(err))
-                continue; /* the connection went away between the wait and accept() */
+                continue; /* gone between the wait and accept(), or interrupted (EINTR) */
             enum net_accept_failure kind = net_classify_accept_error(err);
             report_error_code("accept", err);
             if (kind == NET_ACCEPT_FATAL)
                 goto cleanup;
             if (kind == NET_ACCEPT_BACK_OFF)
                 net_sleep_ms(BACK_OFF_MS); /* it stays queued; retrying at once would spin */
+            continue;
+        }
+        net_format_address((struct sockaddr *)&peer, peer_len, address, sizeof address);
+        /* Non-blocking, so that no call of the client's thread waits: see serve_client(). */
+        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
+            report_client_error(NET_NONBLOCKING_CALL " on", address);
+            closesocket(ClientSocket);
+            ClientSocket = INVALID_SOCKET;
             continue;
         }
 
@@ -479,17 +524,12 @@ int main(int argc, char **argv)
         if (client == NULL) {
             report_message("out of memory: closing a new connection");
             closesocket(ClientSocket);
+            ClientSocket = INVALID_SOCKET;
             continue;
         }
         client->ClientSocket = ClientSocket;
-        net_format_address((struct sockaddr *)&peer, peer_len, client->peer, sizeof client->peer);
-        /* Non-blocking, so that no call of the client's thread waits: see serve_client(). */
-        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
-            report_client_error(NET_NONBLOCKING_CALL " on", client->peer);
-            closesocket(ClientSocket);
-            free(client);
-            continue;
-        }
+        ClientSocket = INVALID_SOCKET; /* the thread closes it from now on */
+        memcpy(client->peer, address, sizeof client->peer);
         thread_mutex_lock(&shared.lock);
         shared.active++; /* before the thread starts: it may finish at once */
         thread_mutex_unlock(&shared.lock);
@@ -500,7 +540,7 @@ int main(int argc, char **argv)
             thread_mutex_lock(&shared.lock);
             shared.active--;
             thread_mutex_unlock(&shared.lock);
-            closesocket(ClientSocket);
+            closesocket(client->ClientSocket);
             free(client);
             net_sleep_ms(BACK_OFF_MS);
             continue;
@@ -517,20 +557,27 @@ int main(int argc, char **argv)
     closesocket(ListenSocket);
     ListenSocket = INVALID_SOCKET;
     wait_for_client_threads(0);
+    printf("shut down after %lu client%s\n", accepted, accepted == 1 ? "" : "s");
     //! [shutdown]
 
-    printf("shut down after %lu client%s\n", accepted, accepted == 1 ? "" : "s");
     status = NET_EXIT_OK;
 
 cleanup:
-    if (ListenSocket != INVALID_SOCKET)
-        closesocket(ListenSocket);
     if (threads_ready) {
         /* On an error path too, no thread may outlive main(): stop them and join them. */
         wait_for_client_threads(1);
         thread_cond_destroy(&shared.changed);
         thread_mutex_destroy(&shared.lock);
     }
+    //! [cleanup]
+    /* Release in the reverse order of acquisition; each guard skips what was never taken. */
+    if (ClientSocket != INVALID_SOCKET)
+        closesocket(ClientSocket);
+    if (ListenSocket != INVALID_SOCKET)
+        closesocket(ListenSocket);
+    if (res != NULL)
+        freeaddrinfo(res);
     net_cleanup();
+    //! [cleanup]
     return status;
 }

@@ -1,7 +1,7 @@
 /**
- * @file step11_event_loop.c
- * @brief Step 11's own tests: --idle-timeout closes a silent client and only it, and after
- *        thousands of clients no descriptor is left over. What it shares with step 10 is in
+ * @file step13_event_loop.c
+ * @brief Step 13's own tests: --idle-timeout closes a silent client and only it, and after
+ *        thousands of clients no descriptor is left over. What it shares with step 12 is in
  *        many_clients.c.
  */
 #include "harness.h"

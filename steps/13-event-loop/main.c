@@ -1,6 +1,6 @@
 /**
- * @file steps/11-event-loop/main.c
- * @brief Step 11: one thread, many clients: non-blocking sockets and a readiness loop
+ * @file steps/13-event-loop/main.c
+ * @brief Step 13: one thread, many clients: non-blocking sockets and a readiness loop
  *        (`poll()` on POSIX, `WSAPoll()` on Windows) serve every client at once.
  *
  * No call may wait any more: the loop asks the kernel which sockets are ready, does for each
@@ -9,18 +9,20 @@
  * the client cannot take yet is kept, in a buffer of its own, and a client that does not read
  * its echo is not read from either. So an idle client costs a few hundred bytes, and a slow
  * one at most one buffer. Silent clients are closed after `--idle-timeout`; at
- * `--max-clients`, or out of descriptors, the loop pauses accepting, not serving. `select()` would do the same job worse: its `fd_set` holds
- * at most `FD_SETSIZE` sockets (64 by default on Windows; on POSIX no descriptor may be
- * numbered `FD_SETSIZE`, 1024, or more), and it must be rebuilt before every call.
+ * `--max-clients`, or out of descriptors, the loop pauses accepting, not serving. `select()`
+ * would do the same job worse: its `fd_set` holds at most `FD_SETSIZE` sockets (64 by
+ * default on Windows; on POSIX no descriptor may be numbered `FD_SETSIZE`, 1024, or more),
+ * and it must be rebuilt before every call.
  *
  * What comes next: `poll()` still hands the kernel the whole list on every call, and the
  * loop scans all of it, so each turn costs time in proportion to the clients, idle or not.
  * Linux's `epoll` and the BSDs' and macOS's `kqueue` keep the list in the kernel and return
  * only the sockets that are ready. Windows goes further with I/O completion ports: the
  * program hands over whole operations (`AcceptEx()`, `WSARecv()`, `WSASend()` with
- * `OVERLAPPED`) and is told when they are done, so no readiness is polled at all. Libraries
- * such as libuv wrap all three; the benchmark's page compares this loop with one.
- * @see step11
+ * `OVERLAPPED`) and is told when they are done, so no readiness is polled at all; Linux has
+ * the same model in io_uring. Step 14 uses both; libuv wraps epoll, kqueue and completion
+ * ports, and the benchmark's page compares them.
+ * @see step13
  */
 #include "net.h"
 #include "options.h"
@@ -102,79 +104,6 @@ static int install_stop_handler(void)
 #endif
 }
 //! [stop-handler]
-
-//! [open-listener]
-/**
- * Steps 2 to 4: resolves the host and port, creates the socket, binds and listens, and
- * prints `listening on ADDRESS`. Returns the listening socket, or INVALID_SOCKET after
- * reporting what failed.
- */
-static SOCKET open_listener(const char *host, const char *port)
-{
-    struct addrinfo hints;
-    struct addrinfo *res = NULL;
-    SOCKET ListenSocket = INVALID_SOCKET;
-    struct sockaddr_storage bound;
-    socklen_t bound_len = sizeof bound;
-    char address[NET_ADDRESS_STRLEN];
-    int on = 1;
-    int rc;
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = AI_PASSIVE;
-    rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0) {
-        report_gai_error("getaddrinfo", rc);
-        return INVALID_SOCKET;
-    }
-
-    ListenSocket = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-    if (ListenSocket == INVALID_SOCKET) {
-        report_socket_error("socket");
-        goto fail;
-    }
-#ifndef _WIN32
-    /* A restart binds while old connections wait out TIME_WAIT (see step 3). */
-    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
-        SOCKET_ERROR) {
-        report_socket_error("setsockopt");
-        goto fail;
-    }
-#endif
-    if (res->ai_family == AF_INET6 &&
-        setsockopt(ListenSocket, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, (int)sizeof on) ==
-            SOCKET_ERROR) {
-        report_socket_error("setsockopt");
-        goto fail;
-    }
-    if (bind(ListenSocket, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR) {
-        report_socket_error("bind");
-        goto fail;
-    }
-    if (getsockname(ListenSocket, (struct sockaddr *)&bound, &bound_len) == SOCKET_ERROR) {
-        report_socket_error("getsockname");
-        goto fail;
-    }
-    if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {
-        report_socket_error("listen");
-        goto fail;
-    }
-    freeaddrinfo(res);
-    printf("listening on %s\n",
-           net_format_address((struct sockaddr *)&bound, bound_len, address, sizeof address));
-    fflush(stdout);
-    return ListenSocket;
-
-fail:
-    if (ListenSocket != INVALID_SOCKET)
-        closesocket(ListenSocket);
-    freeaddrinfo(res);
-    return INVALID_SOCKET;
-}
-//! [open-listener]
 
 //! [report-client-error]
 /** Reports a failed call on one client's connection: `recv from 127.0.0.1:50000 failed: ...` */
@@ -406,7 +335,12 @@ static void remove_client(struct pollfd *fds, struct client **clients, size_t *c
 int main(int argc, char **argv)
 {
     struct options opts;
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
     SOCKET ListenSocket = INVALID_SOCKET;
+    struct sockaddr_storage bound;
+    socklen_t bound_len;
+    char address[NET_ADDRESS_STRLEN];
     /* Entry 0 of both arrays is the listening socket (clients[0] stays NULL); entries 1 to
      * count - 1 are the clients, fds[i] belonging to clients[i]. */
     struct pollfd *fds = NULL;
@@ -418,6 +352,8 @@ int main(int argc, char **argv)
     long long idle_timeout_ms;
     long long listener_paused_until = 0;
     int said_full = 0;
+    int on = 1;
+    int rc;
     int status = NET_EXIT_FAILURE;
 
     opts.max_clients = DEFAULT_MAX_CLIENTS;
@@ -442,8 +378,11 @@ int main(int argc, char **argv)
         return NET_EXIT_FAILURE;
     }
     //! [sigpipe]
+
+    //! [startup]
     if (net_startup() != 0)
         return NET_EXIT_FAILURE; /* already reported */
+    //! [startup]
 
     fds = malloc(capacity * sizeof *fds);
     clients = malloc(capacity * sizeof *clients);
@@ -452,9 +391,93 @@ int main(int argc, char **argv)
         goto cleanup;
     }
 
-    ListenSocket = open_listener(opts.host, opts.port);
-    if (ListenSocket == INVALID_SOCKET)
+    //! [resolve]
+    /* getaddrinfo() turns the host and port text into socket addresses, IPv4 or IPv6 alike.
+     * AI_PASSIVE asks for an address to bind to; with a NULL host that would be every
+     * interface, but we always pass one (127.0.0.1 by default), so nothing is exposed. */
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_PASSIVE;
+    rc = getaddrinfo(opts.host, opts.port, &hints, &res);
+    if (rc != 0) {
+        report_gai_error("getaddrinfo", rc);
         goto cleanup;
+    }
+    //! [resolve]
+
+    //! [socket]
+    /* Use the first address: a numeric host such as 127.0.0.1 or ::1 yields exactly one. */
+    ListenSocket = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (ListenSocket == INVALID_SOCKET) {
+        report_socket_error("socket");
+        goto cleanup;
+    }
+    //! [socket]
+
+    //! [address-reuse]
+    /* Can a restarted server bind its port at once, and who else may bind it meanwhile?
+     * POSIX: connections of the previous run that wait out TIME_WAIT keep the port taken,
+     * unless the new socket sets SO_REUSEADDR. The option never lets a second socket listen
+     * on the same address and port (Linux refuses even a specific address beside a wildcard
+     * one; the BSDs and macOS allow that pair).
+     * Windows: nothing to set. The default lets a restarted server bind at once, and no
+     * other socket can bind this address and port unless we allowed it with SO_REUSEADDR,
+     * which there means "anyone may take over this port". SO_EXCLUSIVEADDRUSE would also
+     * refuse a specific-address bind beside a wildcard one, at a price: a restart must then
+     * wait until the old connections are gone. */
+#ifndef _WIN32
+    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {
+        report_socket_error("setsockopt");
+        goto cleanup;
+    }
+#endif
+    //! [address-reuse]
+
+    //! [v6only]
+    /* May an IPv6 socket also accept IPv4 clients (as ::ffff:127.0.0.1)? Linux says yes by
+     * default, Windows no. Say it explicitly: IPv6 only, the same everywhere. */
+    if (res->ai_family == AF_INET6 &&
+        setsockopt(ListenSocket, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&on, (int)sizeof on) ==
+            SOCKET_ERROR) {
+        report_socket_error("setsockopt");
+        goto cleanup;
+    }
+    //! [v6only]
+
+    //! [bind]
+    if (bind(ListenSocket, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR) {
+        report_socket_error("bind");
+        goto cleanup;
+    }
+    //! [bind]
+
+    //! [getsockname]
+    /* With port 0 the system chose a free port; getsockname() tells which. */
+    bound_len = sizeof bound;
+    if (getsockname(ListenSocket, (struct sockaddr *)&bound, &bound_len) == SOCKET_ERROR) {
+        report_socket_error("getsockname");
+        goto cleanup;
+    }
+    net_format_address((struct sockaddr *)&bound, bound_len, address, sizeof address);
+    //! [getsockname]
+
+    //! [listen]
+    /* The socket becomes passive: the kernel now completes TCP handshakes on its own and
+     * queues the connections, up to the backlog, until accept() takes them. A client's
+     * connect() succeeds as soon as it is queued. SOMAXCONN asks for a long queue: on
+     * Windows it means "the most the system allows"; on POSIX it is a number from the
+     * header (4096 on Linux since 5.4), and the kernel caps it to its own limit. */
+    if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {
+        report_socket_error("listen");
+        goto cleanup;
+    }
+    printf("listening on %s\n", address);
+    fflush(stdout); /* stdout into a pipe is buffered; whoever waits for this line must see it */
+    //! [listen]
+
     //! [nonblocking-listener]
     /* The wait below may report a connection that is gone before accept() takes it (the
      * client reset it). On the BSDs and macOS a blocking accept() would then sleep until the
@@ -465,6 +488,7 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     //! [nonblocking-listener]
+
     fds[0].fd = ListenSocket;
     clients[0] = NULL;
 
@@ -553,6 +577,7 @@ int main(int argc, char **argv)
         report_message("stopping: closing %lu connection%s", (unsigned long)(count - 1),
                        count == 2 ? "" : "s");
     printf("shut down after %lu client%s\n", accepted, accepted == 1 ? "" : "s");
+
     status = NET_EXIT_OK;
 
 cleanup:
@@ -560,8 +585,13 @@ cleanup:
         remove_client(fds, clients, &count, count - 1);
     free(clients);
     free(fds);
+    //! [cleanup]
+    /* Release in the reverse order of acquisition; each guard skips what was never taken. */
     if (ListenSocket != INVALID_SOCKET)
         closesocket(ListenSocket);
+    if (res != NULL)
+        freeaddrinfo(res);
     net_cleanup();
+    //! [cleanup]
     return status;
 }

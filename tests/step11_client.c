@@ -1,10 +1,10 @@
 /**
  * @file step09_client.c
- * @brief Step 9 connects to the first address that answers, sends its message or its standard
+ * @brief Step 11 connects to the first address that answers, sends its message or its standard
  *        input, shuts down its sending side, and prints exactly what the server sends back;
  *        its failures are reported in the common format, with the common exit codes.
  *
- * Program arguments: the client (09-client), the complete server (08-complete-server), and
+ * Program arguments: the client (11-client), the complete server (10-complete-server), and
  * the nss_wrapper library (or NSS_WRAPPER-NOTFOUND).
  * Where a test plays the server itself, it uses the harness's sockets: the client runs as a
  * child process meanwhile, so this single-threaded test can accept, read and answer.
@@ -32,11 +32,11 @@ static void expect_server_done(struct server *server, size_t echoed)
     child_free(server->process);
 }
 
-/** Checks the client's closing line on stderr: `09-client: sent N bytes, received M bytes`. */
+/** Checks the client's closing line on stderr: `11-client: sent N bytes, received M bytes`. */
 static void expect_counts(struct child *client, size_t sent, size_t received)
 {
     char expected[96];
-    snprintf(expected, sizeof expected, "09-client: sent %lu bytes, received %lu bytes\n",
+    snprintf(expected, sizeof expected, "11-client: sent %lu bytes, received %lu bytes\n",
              (unsigned long)sent, (unsigned long)received);
     ASSERT_CONTAINS(child_stderr(client), expected);
 }
@@ -63,7 +63,7 @@ TEST(round_trip_through_the_complete_server)
     ASSERT_STR_EQ(child_stdout(client), "hello, echo\n");
     char expected[160];
     snprintf(expected, sizeof expected,
-             "09-client: connected to %s:%s\n09-client: sent 12 bytes, received 12 bytes\n",
+             "11-client: connected to %s:%s\n11-client: sent 12 bytes, received 12 bytes\n",
              server.host, server.port);
     ASSERT_STR_EQ(child_stderr(client), expected);
     child_free(client);
@@ -137,7 +137,7 @@ static void expect_localhost_reaches(const char *host, int family, const char *s
     ASSERT_STR_EQ(child_stdout(client), "via localhost\n");
     /* Whatever order the addresses came in, the one that connected is the server's. */
     char expected[96];
-    snprintf(expected, sizeof expected, "09-client: connected to %s:%s\n", shown, server.port);
+    snprintf(expected, sizeof expected, "11-client: connected to %s:%s\n", shown, server.port);
     ASSERT_STARTS_WITH(child_stderr(client), expected);
     child_free(client);
     expect_server_done(&server, strlen("via localhost\n"));
@@ -186,7 +186,7 @@ TEST(tries_the_next_address_when_the_first_is_refused)
     remove(hosts);
     ASSERT_EQ(child_exit_code(client), 0);
     char expected[96];
-    snprintf(expected, sizeof expected, "09-client: connected to 127.0.0.1:%s\n", server.port);
+    snprintf(expected, sizeof expected, "11-client: connected to 127.0.0.1:%s\n", server.port);
     ASSERT_STARTS_WITH(child_stderr(client), expected);
     ASSERT_STR_EQ(child_stdout(client), "second address\n");
     child_free(client);
@@ -257,9 +257,9 @@ TEST(a_reset_exits_1_after_printing_what_came_before)
                      "complete server's recv() does too), so no program can see the reset");
     ASSERT_EQ(exit_code, 1);
     snprintf(expected, sizeof expected,
-             "\n09-client: recv failed: %s (%d): ", ERROR_NAME(ECONNRESET), ERROR_CODE(ECONNRESET));
+             "\n11-client: recv failed: %s (%d): ", ERROR_NAME(ECONNRESET), ERROR_CODE(ECONNRESET));
     ASSERT_CONTAINS(child_stderr(client), expected);
-    ASSERT_NOT_CONTAINS(child_stderr(client), "09-client: sent ");
+    ASSERT_NOT_CONTAINS(child_stderr(client), "11-client: sent ");
     child_free(client);
     closesocket(listener);
 }
@@ -276,7 +276,7 @@ TEST(refused_connection_reports_connect_and_exits_1)
     closesocket(reserved);
     ASSERT_EQ(child_exit_code(client), 1);
     snprintf(expected, sizeof expected,
-             "09-client: connect failed: %s (%d): ", ERROR_NAME(ECONNREFUSED),
+             "11-client: connect failed: %s (%d): ", ERROR_NAME(ECONNREFUSED),
              ERROR_CODE(ECONNREFUSED));
     ASSERT_STARTS_WITH(child_stderr(client), expected);
     ASSERT_STR_EQ(child_stdout(client), "");
@@ -289,7 +289,7 @@ TEST(unknown_host_reports_getaddrinfo_and_exits_1)
     struct child *client =
         child_run(harness_program(), "--host", "no-such-host.invalid", "hello", NULL);
     ASSERT_EQ(child_exit_code(client), 1);
-    ASSERT_STARTS_WITH(child_stderr(client), "09-client: getaddrinfo failed: ");
+    ASSERT_STARTS_WITH(child_stderr(client), "11-client: getaddrinfo failed: ");
     ASSERT_STR_EQ(child_stdout(client), "");
     child_free(client);
 }
@@ -300,7 +300,7 @@ TEST(bad_options_are_usage_errors_before_any_connection)
     SOCKET listener = harness_listen("127.0.0.1", port, sizeof port);
     struct child *client = child_run(harness_program(), "--port", port, "--verbose", "hi", NULL);
     ASSERT_EQ(child_exit_code(client), 2);
-    ASSERT_STR_EQ(child_stderr(client), "09-client: unknown option '--verbose' (see --help)\n");
+    ASSERT_STR_EQ(child_stderr(client), "11-client: unknown option '--verbose' (see --help)\n");
     ASSERT_STR_EQ(child_stdout(client), "");
     /* It stopped before connecting: no connection waits to be accepted. */
     ASSERT_EQ(net_wait_readable(listener, 0), 0);
@@ -310,7 +310,7 @@ TEST(bad_options_are_usage_errors_before_any_connection)
     client = child_run(harness_program(), "--help", NULL);
     ASSERT_EQ(child_exit_code(client), 0);
     ASSERT_STARTS_WITH(child_stdout(client),
-                       "Usage: 09-client [--host HOST] [--port PORT] [MESSAGE...]\n");
+                       "Usage: 11-client [--host HOST] [--port PORT] [MESSAGE...]\n");
     /* The port names the server's: "0" (any port, for a server that binds) means nothing. */
     ASSERT_NOT_CONTAINS(child_stdout(client), "0 lets the system choose");
     child_free(client);
@@ -358,7 +358,7 @@ TEST(keeps_sending_after_the_server_has_finished)
 
 TEST(with_stdout_closed_its_socket_never_takes_stdouts_place)
 {
-    /* Started as `09-client hello >&-`: descriptor 1 is free, and socket() returns the lowest
+    /* Started as `11-client hello >&-`: descriptor 1 is free, and socket() returns the lowest
      * free number. Were the socket numbered 1, the echo written "to stdout" would go back to
      * the server. net_startup() puts /dev/null on descriptor 1 first. */
 #ifdef _WIN32

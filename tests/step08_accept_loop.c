@@ -1,0 +1,161 @@
+/**
+ * @file step08_accept_loop.c
+ * @brief Step 8 serves client after client; one client's trouble ends that client only; it
+ *        stops after --clients N. Registered for steps 8 to 10, which all do this.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+TEST(serves_several_clients_in_sequence)
+{
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "5", NULL);
+    static const size_t sizes[] = {1, 1000, 65536, 0, 200000};
+    for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        client_echo_random(server.host, server.port, sizes[i], i + 1);
+        server_expect_served(&server, sizes[i]);
+    }
+    ASSERT_STR_EQ(child_stderr(server.process), "");
+    server_expect_exit_after(&server, 5);
+}
+
+TEST(echoes_8_mib_byte_for_byte)
+{
+    /* Far more than the socket buffers hold: only correct partial sends get it all back. */
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "1", NULL);
+    client_echo_random(server.host, server.port, 8u << 20, 8);
+    server_expect_served(&server, 8u << 20);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_free(server.process);
+}
+
+TEST(survives_a_client_that_resets_mid_transfer)
+{
+    /* No --clients: whether a client reset while still queued is ever accepted, and so
+     * counted, depends on the system. */
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    char data[64 * 1024];
+    harness_fill_random(data, sizeof data, 9);
+    SOCKET rude = client_connect(server.host, server.port);
+    client_send_all(rude, data, sizeof data);
+    client_reset(rude); /* RST while the server is still reading or echoing */
+    /* The server names the failed call and the client, then goes on. */
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (strstr(child_stderr(server.process), " failed: ") == NULL) {
+        ASSERT_TRUE(harness_now_ms() < deadline);
+        net_sleep_ms(10);
+    }
+    char name[64];
+    harness_program_name(harness_program(), name, sizeof name);
+    ASSERT_STARTS_WITH(child_stderr(server.process), name);
+    client_echo_random(server.host, server.port, 100000, 10);
+    server_expect_served(&server, 100000);
+    child_free(server.process); /* how it stops is step 9's subject */
+}
+
+TEST(survives_a_client_that_leaves_without_reading)
+{
+    /* The client sends and closes at once. Its system answers the echo with a reset, so the
+     * server's later send() fails: EPIPE on POSIX, which must not raise a fatal SIGPIPE. */
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    char data[64 * 1024];
+    harness_fill_random(data, sizeof data, 11);
+    for (int i = 0; i < 3; i++) {
+        SOCKET leaver = client_connect(server.host, server.port);
+        client_send_all(leaver, data, sizeof data);
+        closesocket(leaver);
+    }
+    client_echo_random(server.host, server.port, 5000, 12);
+    /* Whether each leaver was served or failed depends on timing; the last one is served. */
+    while (strstr(child_expect_line(server.process, "served ", HARNESS_DEADLINE_MS),
+                  ": echoed 5000 bytes") == NULL)
+        continue;
+    child_free(server.process); /* how it stops is step 9's subject */
+}
+
+TEST(stops_after_the_number_of_clients_given)
+{
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "2", NULL);
+    client_echo_random(server.host, server.port, 10, 1);
+    client_echo_random(server.host, server.port, 20, 2);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stdout(server.process), "shut down after 2 clients\n");
+    ASSERT_EQ(client_connect_error_on_reserved(server.host, server.port), ERROR_CODE(ECONNREFUSED));
+    child_free(server.process);
+}
+
+TEST(serves_ipv6_clients)
+{
+    struct server server =
+        server_start(harness_program(), "listening on ", "--host", "::1", "--clients", "1", NULL);
+    ASSERT_STR_EQ(server.host, "::1");
+    client_echo_random(server.host, server.port, 3000, 13);
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    ASSERT_CONTAINS(child_stdout(server.process), "served [::1]:");
+    child_free(server.process);
+}
+
+TEST(out_of_descriptors_pauses_and_recovers)
+{
+    if (getenv("HARNESS_WRAPPER") != NULL)
+        harness_skip("a wrapper such as valgrind needs descriptors of its own");
+    /* stdin, stdout, stderr and the listening socket: accept() has no descriptor left. */
+    child_limit_open_files(4);
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "1", NULL);
+    child_limit_open_files(0);
+    SOCKET client = client_connect(server.host, server.port); /* queued by the kernel */
+
+    char failure[64];
+    snprintf(failure, sizeof failure, "accept failed: %s", ERROR_NAME(EMFILE));
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (harness_count(child_stderr(server.process), failure) < 1) {
+        ASSERT_TRUE(harness_now_ms() < deadline);
+        net_sleep_ms(5);
+    }
+    long long first = harness_now_ms();
+    while (harness_count(child_stderr(server.process), failure) < 3) {
+        ASSERT_TRUE(harness_now_ms() < deadline);
+        net_sleep_ms(5);
+    }
+    /* Three failures took at least two pauses (250 ms each): it waits, it does not spin. */
+    long long elapsed = harness_now_ms() - first;
+    printf("3 accept failures in %lld ms\n", elapsed);
+    ASSERT_TRUE(elapsed >= 400);
+
+    child_set_open_files_limit(server.process, 64);
+    static const char message[] = "served at last";
+    client_echo_exchange(client, message, strlen(message), HARNESS_DEADLINE_MS);
+    server_expect_served(&server, strlen(message));
+    closesocket(client);
+    server_expect_exit_after(&server, 1);
+}
+
+TEST(echoes_what_netcat_sends)
+{
+    if (strcmp(harness_program_at(1), "NETCAT-NOTFOUND") == 0)
+        harness_skip("nc (netcat-openbsd) was not found when the build was configured");
+    struct server server = server_start(harness_program(), "listening on ", "--clients", "1", NULL);
+    /* -N: shut down the sending side at the end of input, as our own clients do. */
+    struct child *nc = child_start(harness_program_at(1), "-N", server.host, server.port, NULL);
+    child_write(nc, "hello from netcat\n");
+    child_close_stdin(nc);
+    ASSERT_EQ(child_wait(nc, HARNESS_DEADLINE_MS), 0);
+    ASSERT_STR_EQ(child_stdout(nc), "hello from netcat\n");
+    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_free(nc);
+    child_free(server.process);
+}
+
+static const struct test_case tests[] = {
+    TEST_CASE(serves_several_clients_in_sequence),
+    TEST_CASE(echoes_8_mib_byte_for_byte),
+    TEST_CASE(survives_a_client_that_resets_mid_transfer),
+    TEST_CASE(survives_a_client_that_leaves_without_reading),
+    TEST_CASE(stops_after_the_number_of_clients_given),
+    TEST_CASE(serves_ipv6_clients),
+    TEST_CASE(out_of_descriptors_pauses_and_recovers),
+    TEST_CASE(echoes_what_netcat_sends),
+};
+TEST_MAIN(tests)
