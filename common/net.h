@@ -79,15 +79,16 @@ typedef int SOCKET;
  * "select failed" or "fcntl failed" knows which call to look up; "net_wait_readable failed"
  * would send them into this library. */
 #ifdef _WIN32
-/** The call net_wait_readable() and net_wait_writable() make: for a report's CALL. */
-#    define NET_WAIT_CALL "select"
-/** The call net_poll() makes. */
-#    define NET_POLL_CALL "WSAPoll"
-/** The call net_set_nonblocking() makes. */
+#    define NET_WAIT_CALL        "select"
+#    define NET_POLL_CALL        "WSAPoll"
 #    define NET_NONBLOCKING_CALL "ioctlsocket"
 #else
+/** The call net_wait_readable() and net_wait_writable() make, for a report's CALL:
+ *  "poll" on POSIX, "select" on Windows. */
 #    define NET_WAIT_CALL        "poll"
+/** The call net_poll() makes: "poll" on POSIX, "WSAPoll" on Windows. */
 #    define NET_POLL_CALL        "poll"
+/** The call net_set_nonblocking() makes: "fcntl" on POSIX, "ioctlsocket" on Windows. */
 #    define NET_NONBLOCKING_CALL "fcntl"
 #endif
 

@@ -236,7 +236,7 @@ const char *net_error_text(int code, char *buf, size_t size)
  * Writes one report: `PROGRAM: ` and the formatted text, with every control character of
  * the text escaped (`\n`, `\t`, `\xHH`), then a line break, in a single write.
  *
- * One write, because several threads (step 10) or processes may report at once: stderr is
+ * One write, because several threads (step 12) or processes may report at once: stderr is
  * unbuffered, so each fprintf() call would reach the terminal as a write of its own, and
  * the pieces of two reports would interleave. Escaped, because a report may quote what the
  * user typed (an option's value, a host name) and a line break in it would forge a second

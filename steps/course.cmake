@@ -20,6 +20,18 @@ set(TUTORIAL_STEPS
   13-event-loop
 )
 
+# The main sequence runs from step 1 to this step, each step adding one concept to the one
+# before; the steps after it are the client and the other ways to serve many clients.
+set(TUTORIAL_MAIN_SEQUENCE_END 10-complete-server)
+
+# In the main sequence, a step's diff from the one before stays under this many changed
+# lines (marker lines left out), unless TUTORIAL_LARGE_DIFFS says why it cannot; its page
+# says so too. Checked by the CTest test course_neighbouring_diffs_are_small.
+set(TUTORIAL_MAX_DIFF 150)
+set(TUTORIAL_LARGE_DIFFS
+  "08-accept-loop: steps 6 and 7 move from main() into serve_client(), unchanged but for a client's failure returning instead of ending the program"
+)
+
 # The steps that do not grow from the step before them, as STEP=BASE (none: a program of its
 # own). Their "What changed" diff, and the comparison of their shared blocks, use BASE. The
 # servers of many clients are each the complete server changed another way.

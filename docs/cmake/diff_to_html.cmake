@@ -2,28 +2,21 @@
 # as an HTML fragment that the page includes with \htmlinclude.
 #   cmake -DDIFF=<diff> -DOLD=<file or empty> -DOLD_LABEL=<name> -DNEW=<file> -DNEW_LABEL=<name>
 #         -DOUT=<html> -P diff_to_html.cmake
-# With OLD empty (the first step) the diff is against nothing: every line is new.
+# With OLD empty (the first step) the diff is against nothing: every line is new. The
+# `//! [marker]` lines of both files are left out (cmake/course_diff.cmake).
 cmake_minimum_required(VERSION 3.25)
 
 include(${CMAKE_CURRENT_LIST_DIR}/html_escape.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/course_diff.cmake)
 
 if(NOT OLD)
-  get_filename_component(out_dir "${OUT}" DIRECTORY)
-  set(OLD "${out_dir}/empty-file")
+  set(OLD "")
   set(OLD_LABEL "/dev/null")
-  file(WRITE "${OLD}" "")
 endif()
-# --label keeps the build machine's paths and the files' times out of the page.
-execute_process(
-  COMMAND "${DIFF}" -u --label "${OLD_LABEL}" --label "${NEW_LABEL}" "${OLD}" "${NEW}"
-  OUTPUT_VARIABLE diff
-  ERROR_VARIABLE error
-  RESULT_VARIABLE result)
-if(result EQUAL 0)
-  set(diff "")
-elseif(NOT result EQUAL 1)
-  message(FATAL_ERROR "diff failed (${result}): ${error}")
-endif()
+# The marker lines are left out: they are for the quotes, not part of the lesson.
+get_filename_component(out_dir "${OUT}" DIRECTORY)
+get_filename_component(name "${OUT}" NAME_WE)
+course_diff("${DIFF}" "${OLD}" "${OLD_LABEL}" "${NEW}" "${NEW_LABEL}" "${out_dir}/${name}-work" diff)
 
 set(html "<div class=\"diff\"><pre>")
 if(diff STREQUAL "")

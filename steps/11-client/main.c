@@ -1,6 +1,6 @@
 /**
- * @file steps/09-client/main.c
- * @brief Step 9: the client: resolve the server's name, connect to the first address that
+ * @file steps/11-client/main.c
+ * @brief Step 11: the client: resolve the server's name, connect to the first address that
  *        answers, send, shut down the sending side, and print what comes back until the
  *        server closes.
  *
@@ -10,7 +10,7 @@
  * the client that the answer is. In between, one thread sends and receives in turns, waiting
  * for whichever the socket is ready for (poll(); WSAPoll() on Windows), so that a large input
  * never deadlocks against a server that echoes it.
- * @see step09
+ * @see step11
  */
 #include "net.h"
 #include "options.h"

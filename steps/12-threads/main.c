@@ -88,7 +88,7 @@ static int install_stop_handler(void)
 }
 //! [stop-handler]
 /* In this step every thread reads stop_requested: the client threads look at it between two
- * waits, as step 8's loop did. Being atomic, it needs no lock. The signal handler itself
+ * waits, as step 10's loop did. Being atomic, it needs no lock. The signal handler itself
  * always runs in the main thread: thread_start() blocks signals in the threads it starts, so
  * that a signal never interrupts a client thread's call. */
 

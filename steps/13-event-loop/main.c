@@ -117,7 +117,7 @@ static void report_client_error(const char *call, const char *peer)
 //! [report-client-error]
 
 //! [client-state]
-/* What the loop must remember about each client between two readiness reports: in step 8
+/* What the loop must remember about each client between two readiness reports: in step 10
  * this lived on serve_client()'s stack, and the position in the code said what came next.
  * An event loop returns to poll() after every step, so the state is written down here. No
  * buffer: what is received is echoed at once from the shared one, and only what the client
