@@ -24,3 +24,6 @@ foreach(step IN LISTS STEPS)
   string(APPEND TUTORIAL_STEP_LIST "- \\ref step${number} \"${step}\": ${text}\n")
 endforeach()
 configure_file("${TEMPLATE}" "${OUT}" @ONLY)
+# configure_file() leaves an unchanged file as it was, older than what it depends on; touch it,
+# or the build would run this script (and all that depends on the main page) every time.
+file(TOUCH "${OUT}")

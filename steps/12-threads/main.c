@@ -103,12 +103,12 @@ static void report_client_error(const char *call, const char *peer)
 }
 //! [report-client-error]
 
-/** One accepted client, and the thread that serves it. */
+/* One accepted client, and the thread that serves it. */
 struct client {
-    SOCKET ClientSocket;           /**< the connection; the client's thread closes it */
-    char peer[NET_ADDRESS_STRLEN]; /**< the client's address, for messages */
-    struct thread thread;          /**< the thread that serves it */
-    struct client *next;           /**< in shared.finished, once the thread is done */
+    SOCKET ClientSocket;           /* the connection; the client's thread closes it */
+    char peer[NET_ADDRESS_STRLEN]; /* the client's address, for messages */
+    struct thread thread;          /* the thread that serves it */
+    struct client *next;           /* in shared.finished, once the thread is done */
 };
 
 //! [shared-state]
@@ -118,9 +118,9 @@ struct client {
  * Every field below is only touched with shared.lock held. */
 static struct {
     struct thread_mutex lock;
-    struct thread_cond changed; /**< broadcast when a client thread finishes */
-    unsigned long active;       /**< client threads started and not yet finished */
-    struct client *finished;    /**< finished threads, waiting for the main thread to join */
+    struct thread_cond changed; /* broadcast when a client thread finishes */
+    unsigned long active;       /* client threads started and not yet finished */
+    struct client *finished;    /* finished threads, waiting for the main thread to join */
 } shared;
 //! [shared-state]
 
@@ -235,7 +235,7 @@ static int serve_client(SOCKET ClientSocket, const char *peer, long long idle_ti
 
 //! [client-thread]
 /** A client thread: serves its client, closes the connection, and reports that it is done. */
-static long long idle_timeout_ms; /**< --idle-timeout, for every client thread */
+static long long idle_timeout_ms; /* --idle-timeout, for every client thread */
 
 static void client_thread(void *arg)
 {

@@ -125,13 +125,13 @@ static void report_client_error(const char *call, const char *peer)
 struct client {
     SOCKET ClientSocket;
     char peer[NET_ADDRESS_STRLEN];
-    char *pending;             /**< received, not yet echoed: [pending_sent, pending_length) */
-    size_t pending_length;     /**< bytes in pending; NULL pending when there are none */
-    size_t pending_sent;       /**< of those, bytes echoed */
-    int finished_sending;      /**< recv() returned 0: the client shut down its side */
-    long long last_active_ms;  /**< when a byte last moved either way, for --idle-timeout */
-    long long parked_until_ms; /**< left out of poll() until then: see the write */
-    unsigned long long echoed; /**< bytes echoed in all */
+    char *pending;             /* received, not yet echoed: [pending_sent, pending_length) */
+    size_t pending_length;     /* bytes in pending; NULL pending when there are none */
+    size_t pending_sent;       /* of those, bytes echoed */
+    int finished_sending;      /* recv() returned 0: the client shut down its side */
+    long long last_active_ms;  /* when a byte last moved either way, for --idle-timeout */
+    long long parked_until_ms; /* left out of poll() until then: see the write */
+    unsigned long long echoed; /* bytes echoed in all */
 };
 //! [client-state]
 
