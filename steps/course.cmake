@@ -18,6 +18,7 @@ set(TUTORIAL_STEPS
   11-client
   12-threads
   13-event-loop
+  14-completion-ports
 )
 
 # The main sequence runs from step 1 to this step, each step adding one concept to the one
@@ -60,4 +61,8 @@ set(TUTORIAL_BLOCK_CHANGES
   10-complete-server:accept-loop # a non-blocking listener, and non-blocking clients
   12-threads:accept-loop       # the limit, and the hand-off to a thread
   13-event-loop:cleanup        # the clients' sockets and memory; no ClientSocket of main's
+  14-completion-ports:stop-handler        # the console handler also wakes the port's wait
+  14-completion-ports:report-client-error # the error comes with the completion
+  14-completion-ports:finish              # the end of the stream is a completion of 0 bytes
+  14-completion-ports:idle-timeout        # a list in order of activity, read from its oldest
 )

@@ -40,27 +40,6 @@ TEST(at_the_limit_new_connections_wait_until_a_client_leaves)
     server_stop(&server);
 }
 
-/**
- * Reads @p count of the server until it has not changed for 300 ms: longer than a turn of
- * the accept loop (200 ms), in which the main thread joins the client threads that finished.
- */
-static int settled(struct child *server, int (*count)(struct child *))
-{
-    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
-    int value = count(server);
-    long long since = harness_now_ms();
-    while (harness_now_ms() - since < 300) {
-        ASSERT_TRUE(harness_now_ms() < deadline);
-        net_sleep_ms(10);
-        int now = count(server);
-        if (now != value) {
-            value = now;
-            since = harness_now_ms();
-        }
-    }
-    return value;
-}
-
 TEST(descriptors_and_threads_return_to_where_they_started)
 {
     struct server server = server_start(harness_program(), "listening on ", NULL);
@@ -68,8 +47,8 @@ TEST(descriptors_and_threads_return_to_where_they_started)
      * with the first client thread. */
     client_echo_many(server.host, server.port, 10, 2000, 99, HARNESS_DEADLINE_MS);
     child_await(server.process, false, "served ", 10, HARNESS_DEADLINE_MS);
-    int before = settled(server.process, child_open_descriptors);
-    int threads_before = settled(server.process, child_thread_count);
+    int before = child_settled(server.process, child_open_descriptors);
+    int threads_before = child_settled(server.process, child_thread_count);
     /* 2000 connections, 200 at a time. Reading what the server prints keeps its stdout pipe
      * from filling up, which would block it. */
     for (int round = 0; round < 10; round++) {
@@ -79,8 +58,8 @@ TEST(descriptors_and_threads_return_to_where_they_started)
     }
     /* Every socket closed, every client thread ended and joined (an unjoined one still
      * counts as a thread). */
-    int after = settled(server.process, child_open_descriptors);
-    int threads_after = settled(server.process, child_thread_count);
+    int after = child_settled(server.process, child_open_descriptors);
+    int threads_after = child_settled(server.process, child_thread_count);
     printf("open descriptors: %d before, %d after 2000 connections; threads: %d and %d\n", before,
            after, threads_before, threads_after);
     ASSERT_EQ(after, before);

@@ -73,8 +73,8 @@ TEST(an_idle_client_costs_a_few_hundred_bytes)
     struct server server =
         server_start(harness_program(), "listening on ", "--max-clients", "2000", NULL);
     client_echo_many(server.host, server.port, 20, 100, 22, HARNESS_DEADLINE_MS);
+    int descriptors = child_settled(server.process, child_open_descriptors);
     long before = child_resident_kib(server.process);
-    int descriptors = child_open_descriptors(server.process);
     static SOCKET idle[CLIENTS];
     for (int i = 0; i < CLIENTS; i++)
         idle[i] = client_connect(server.host, server.port);

@@ -803,6 +803,25 @@ static FILE *open_proc(struct child *c, const char *name)
 }
 #endif
 
+int child_settled(struct child *c, int (*count)(struct child *))
+{
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    int value = count(c);
+    long long since = harness_now_ms();
+    while (harness_now_ms() - since < 300) {
+        if (harness_now_ms() >= deadline)
+            harness_fail(__FILE__, __LINE__, "%s's count kept changing for %d ms", c->name,
+                         HARNESS_DEADLINE_MS);
+        net_sleep_ms(10);
+        int now = count(c);
+        if (now != value) {
+            value = now;
+            since = harness_now_ms();
+        }
+    }
+    return value;
+}
+
 int child_open_descriptors(struct child *c)
 {
 #ifdef __linux__

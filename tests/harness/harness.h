@@ -414,6 +414,13 @@ void client_echo_many(const char *host, const char *port, int clients, size_t ma
  *  skips the test on other systems. */
 int child_open_descriptors(struct child *c);
 
+/**
+ * Reads @p count of the child (child_open_descriptors(), child_thread_count()) until it has
+ * not changed for 300 ms, and returns it: longer than a turn of the servers' loops (200 ms),
+ * in which they close what their last clients left. Fails the test if it never settles.
+ */
+int child_settled(struct child *c, int (*count)(struct child *));
+
 /** The child's resident memory in KiB (Linux: VmRSS in /proc/PID/status); skips elsewhere. */
 long child_resident_kib(struct child *c);
 

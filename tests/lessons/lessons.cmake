@@ -203,3 +203,75 @@ lesson(close-listener-at-n STEP 13-event-loop
   WHAT "keep listening once the last client it will serve is in"
   FIND [[if (ListenSocket != INVALID_SOCKET && opts.clients != 0 && accepted >= opts.clients) {]]
   REPLACE [[if (0) {]])
+
+# Step 14: the completion model.
+# The port must end what is in flight when it closes a connection.
+lesson(cancel-in-flight STEP 14-completion-ports FILE steps/14-completion-ports/ports_uring.c
+  TEST step14_closes_a_silent_client_after_the_idle_timeout
+  WHAT "close() a socket with a receive in flight, without cancelling it: io_uring keeps the socket open, and the client never learns it was closed"
+  FIND [[            io_uring_prep_cancel(sqe, operation, 0);]]
+  REPLACE [[            io_uring_prep_nop(sqe);]])
+lesson(cancel-in-flight-windows STEP 14-completion-ports PLATFORM windows
+  FILE steps/14-completion-ports/ports_iocp.c
+  TEST step14_closes_a_client_that_does_not_read_after_the_idle_timeout
+  WHAT "rely on closesocket() alone to end a pending WSASend: under Wine 8 it stays pending, and the connection can never be freed"
+  FIND [[        if (!CancelIoEx((HANDLE)s, NULL) && GetLastError() != ERROR_NOT_FOUND)]]
+  REPLACE [[        if (0)]])
+
+# AcceptEx must complete when a client connects, not when it first speaks.
+lesson(acceptex-no-data STEP 14-completion-ports PLATFORM windows
+  FILE steps/14-completion-ports/ports_iocp.c
+  TEST step14_closes_a_silent_client_after_the_idle_timeout
+  WHAT "ask AcceptEx for the first byte of data too: a client that connects and says nothing is never accepted"
+  FIND [[slot->AcceptSocket, slot->addresses, 0, ADDRESS_ROOM,]]
+  REPLACE [[slot->AcceptSocket, slot->addresses, 1, ADDRESS_ROOM,]])
+
+# A missing io_uring is reported, not a crash.
+lesson(io-uring-missing STEP 14-completion-ports FILE steps/14-completion-ports/ports_uring.c
+  TEST step14_reports_a_missing_io_uring_and_exits_1
+  WHAT "go on when io_uring_queue_init_params() fails (ENOSYS on an old kernel, EPERM in a container)"
+  FIND [[        report_error_code("io_uring_queue_init_params", -rc);
+        goto fail;]]
+  REPLACE [[]])
+
+# Backpressure: the next receive only when the echo is sent.
+lesson(completion-backpressure STEP 14-completion-ports
+  TEST step14_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
+  WHAT "receive again at once instead of after the echo (here the echo is dropped: a connection has one operation in flight)"
+  FIND [[        touch(server, c, now);
+        continue_echo(server, c);]]
+  REPLACE [[        touch(server, c, now);
+        c->echoed += c->length;
+        port_release_buffer(server->port, c->buffer);
+        c->buffer = PORT_NO_BUFFER;
+        start_receive(server, c);]])
+
+# The idle timeout reads a list kept in order of activity.
+lesson(activity-order STEP 14-completion-ports
+  TEST step14_closes_a_silent_client_after_the_idle_timeout
+  WHAT "note the time of activity but leave the connection where it is in the list: the sweep stops at a busy client and misses the silent one behind it"
+  FIND [[    link_remove(&c->activity);
+    link_append(&server->activity, &c->activity);]]
+  REPLACE [[    if (c->activity.next == &c->activity)
+        link_append(&server->activity, &c->activity);]])
+
+# Out of descriptors: pause, do not spin.
+lesson(back-off STEP 14-completion-ports
+  TEST step14_out_of_descriptors_neither_stops_nor_spins
+  WHAT "post accepts again at once after EMFILE: each fails at once, again and again"
+  FIND [[        server->paused_until_ms = now + BACK_OFF_MS;]]
+  REPLACE [[        server->paused_until_ms = now;]])
+
+# --max-clients counts the accepts in flight.
+lesson(max-clients STEP 14-completion-ports
+  TEST step14_serves_no_more_than_max_clients_at_once
+  WHAT "post accepts without counting the connections open"
+  FIND [[server->open + server->accepts_posted < server->max_clients &&]]
+  REPLACE [[1 &&]])
+
+# A connection that found no buffer receives again when one is free.
+lesson(serve-waiting STEP 14-completion-ports
+  TEST step14_clients_wait_for_a_buffer_when_all_are_lent
+  WHAT "leave connections that found every buffer lent out waiting for ever"
+  FIND [[        serve_waiting_connections(&server);]]
+  REPLACE [[        (void)serve_waiting_connections;]])
