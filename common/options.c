@@ -25,6 +25,8 @@ static const struct option_spec option_specs[] = {
     {"--max-clients", OPTIONS_MAX_CLIENTS, "N", "serve at most N clients at once"},
     {"--idle-timeout", OPTIONS_IDLE_TIMEOUT, "SECONDS",
      "close a client when nothing moved for SECONDS"},
+    {"--allow", OPTIONS_ALLOW, "NETWORK",
+     "serve only clients in NETWORK: ADDRESS or ADDRESS/BITS; repeatable (default: all)"},
 };
 
 /** The help of `--host` and `--port` when they name the server to connect to. */
@@ -101,6 +103,13 @@ static bool store_value(const char *name, const char *value, unsigned accepted,
             return false;
         }
         opts->port = value;
+    } else if (strcmp(name, "--allow") == 0) {
+        /* Only collected here: the program that takes --allow checks each value itself. */
+        if (opts->allow_count == OPTIONS_MAX_ALLOW) {
+            report_message("too many --allow options: at most %d (see --help)", OPTIONS_MAX_ALLOW);
+            return false;
+        }
+        opts->allow[opts->allow_count++] = value;
     } else {
         if (!parse_decimal(value, 1000000, &number) || number == 0) {
             report_message("invalid %s value '%s': expected a whole number from 1 to 1000000 "

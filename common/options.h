@@ -33,9 +33,13 @@ enum options_accepted {
     OPTIONS_MAX_CLIENTS = 1 << 2,  /**< `--max-clients N`: at most N clients at once */
     OPTIONS_IDLE_TIMEOUT = 1 << 3, /**< `--idle-timeout SECONDS` */
     OPTIONS_MESSAGE = 1 << 4,      /**< `MESSAGE...` arguments after the options */
-    OPTIONS_TO_SERVER = 1 << 5     /**< with #OPTIONS_ADDRESS: the server to connect to, so
+    OPTIONS_TO_SERVER = 1 << 5,    /**< with #OPTIONS_ADDRESS: the server to connect to, so
                                         `--port` must be 1-65535 (0 only means "any" to bind) */
+    OPTIONS_ALLOW = 1 << 6         /**< `--allow NETWORK`, repeatable: the values as given */
 };
+
+/** How many `--allow` options a command line may hold. */
+#define OPTIONS_MAX_ALLOW 16
 
 /** The parsed command line. Options not given keep their defaults. */
 struct options {
@@ -45,9 +49,12 @@ struct options {
     unsigned long clients;      /**< `--clients`; 0 (the default) means no limit */
     unsigned long max_clients;  /**< `--max-clients`; its default is the caller's, set before */
     unsigned long idle_timeout; /**< `--idle-timeout` in seconds; its default is the caller's */
-    int message_index;          /**< index in argv of the first `MESSAGE` argument */
-    int message_count;          /**< how many `MESSAGE` arguments follow it */
-    int exit_status;            /**< when options_parse() returns false: the exit code */
+    const char *allow[OPTIONS_MAX_ALLOW]; /**< the `--allow` values as given, in order: the
+                                               program checks them itself */
+    int allow_count;                      /**< how many `--allow` options were given */
+    int message_index;                    /**< index in argv of the first `MESSAGE` argument */
+    int message_count;                    /**< how many `MESSAGE` arguments follow it */
+    int exit_status;                      /**< when options_parse() returns false: the exit code */
 };
 
 /**

@@ -3,7 +3,7 @@
  * @brief Threads, mutexes and condition variables: Win32 threads on Windows, POSIX threads
  *        elsewhere, behind one small set of names.
  *
- * Step 10 serves each client in a thread of its own. Windows and POSIX both have threads,
+ * Step 12 serves each client in a thread of its own. Windows and POSIX both have threads,
  * locks and condition variables, with the same meaning and different names:
  *
  * | here                | Windows                          | POSIX                        |

@@ -19,6 +19,8 @@ set(TUTORIAL_STEPS
   12-threads
   13-event-loop
   14-completion-ports
+  15-process-per-client
+  16-conditional-accept
 )
 
 # The main sequence runs from step 1 to this step, each step adding one concept to the one
@@ -40,6 +42,8 @@ set(TUTORIAL_STEP_BASES
   11-client=none
   12-threads=10-complete-server
   13-event-loop=10-complete-server
+  15-process-per-client=10-complete-server
+  16-conditional-accept=10-complete-server
 )
 
 # The marked blocks (`//! [name]`) that a step changes on purpose, as STEP:NAME: that change

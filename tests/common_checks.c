@@ -59,10 +59,11 @@ TEST(stray_argument_is_a_usage_error)
 
 TEST(bad_port_values_are_usage_errors)
 {
-    /* A server may bind port 0 (any free port); a client cannot connect to it. */
-    char name[64];
-    program_name(name, sizeof name);
-    bool client = strstr(name, "client") != NULL;
+    /* A server may bind port 0 (any free port); a client cannot connect to it. The program
+     * says which it is in its help: a client's --port is "the server's TCP port". */
+    struct child *help = child_run(harness_program(), "--help", NULL);
+    bool client = strstr(child_stdout(help), "the server's TCP port") != NULL;
+    child_free(help);
     static const char *const bad_ports[] = {"abc", "70000", "-1", "", "65536", "80x", "+80", "0"};
     for (size_t i = 0; i < sizeof bad_ports / sizeof bad_ports[0]; i++) {
         char message[200];

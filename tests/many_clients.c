@@ -217,7 +217,7 @@ TEST(ctrl_c_exits_0_under_load)
         ASSERT_TRUE(harness_now_ms() < deadline);
         echo_load_run(load, 10);
     }
-    child_interrupt(server.process); /* skips under Wine: no console to deliver it */
+    child_interrupt(server.process);
     ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
     ASSERT_CONTAINS(child_stdout(server.process), "shut down after ");
     /* Every client has its echo or saw the connection end: none is left hanging. */

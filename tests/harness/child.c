@@ -822,6 +822,61 @@ int child_settled(struct child *c, int (*count)(struct child *))
     return value;
 }
 
+int child_descendants(struct child *c, long *pids, int max, int *zombies)
+{
+#ifdef __linux__
+    /* /proc/PID/stat of every process: the fourth field is the parent's pid, the third the
+     * state (Z: ended, not yet reaped by its parent). */
+    DIR *dir = opendir("/proc");
+    int count = 0;
+    if (dir == NULL)
+        harness_fail(__FILE__, __LINE__, "cannot open /proc: %s", strerror(errno));
+    *zombies = 0;
+    for (struct dirent *entry = readdir(dir); entry != NULL; entry = readdir(dir)) {
+        char path[300], text[512];
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* ended meanwhile */
+        size_t length = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[length] = '\0';
+        const char *p = strrchr(text, ')');
+        char state;
+        long parent;
+        if (p == NULL || sscanf(p + 1, " %c %ld", &state, &parent) != 2 || parent != (long)c->pid)
+            continue;
+        if (state == 'Z')
+            (*zombies)++;
+        if (count < max)
+            pids[count] = strtol(entry->d_name, NULL, 10);
+        count++;
+    }
+    closedir(dir);
+    return count;
+#else
+    (void)c;
+    (void)pids;
+    (void)max;
+    (void)zombies;
+    harness_skip("finding another process's children needs Linux's /proc");
+    return 0;
+#endif
+}
+
+void harness_kill_process(long pid)
+{
+#ifdef _WIN32
+    (void)pid;
+    harness_skip("killing a process by its number is done with POSIX's kill() here");
+#else
+    if (kill((pid_t)pid, SIGKILL) != 0)
+        harness_fail(__FILE__, __LINE__, "kill(%ld, SIGKILL) failed: %s", pid, strerror(errno));
+#endif
+}
+
 int child_open_descriptors(struct child *c)
 {
 #ifdef __linux__

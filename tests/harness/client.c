@@ -38,8 +38,9 @@ static const char *error_text(int code)
     return text;
 }
 
-/** Connects a socket to the first address of host:port; returns INVALID_SOCKET and the error. */
-static SOCKET try_connect(const char *host, const char *port, int *error)
+/** Connects a socket to the first address of host:port, from @p local if not NULL (a local
+ *  address to bind first); returns INVALID_SOCKET and the error. */
+static SOCKET try_connect_from(const char *host, const char *port, const char *local, int *error)
 {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
@@ -55,12 +56,38 @@ static SOCKET try_connect(const char *host, const char *port, int *error)
         harness_fail(__FILE__, __LINE__, "socket failed: %s", error_text(net_last_error()));
     do_not_inherit(s);
     *error = 0;
+    if (local != NULL) {
+        struct addrinfo *from = NULL;
+        hints.ai_family = res->ai_family;
+        if (getaddrinfo(local, "0", &hints, &from) != 0)
+            harness_fail(__FILE__, __LINE__, "getaddrinfo(%s) failed", local);
+        if (bind(s, from->ai_addr, (int)from->ai_addrlen) == SOCKET_ERROR)
+            harness_fail(__FILE__, __LINE__, "binding the client to %s failed: %s", local,
+                         error_text(net_last_error()));
+        freeaddrinfo(from);
+    }
     if (connect(s, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR) {
         *error = net_last_error();
         closesocket(s);
         s = INVALID_SOCKET;
     }
     freeaddrinfo(res);
+    return s;
+}
+
+/** Connects from no particular address. */
+static SOCKET try_connect(const char *host, const char *port, int *error)
+{
+    return try_connect_from(host, port, NULL, error);
+}
+
+SOCKET client_connect_from(const char *host, const char *port, const char *local)
+{
+    int error = 0;
+    SOCKET s = try_connect_from(host, port, local, &error);
+    if (s == INVALID_SOCKET)
+        harness_fail(__FILE__, __LINE__, "connect to %s port %s from %s failed: %s", host, port,
+                     local, error_text(error));
     return s;
 }
 

@@ -283,14 +283,17 @@ void server_expect_exit_after(struct server *server, unsigned long clients);
 void harness_program_name(const char *path, char *name, size_t size);
 
 /**
- * Stops a server that has no `--clients` limit with Ctrl-C, checks that it says
- * "shut down after" and exits 0, and frees it. On Windows it is killed instead: Wine cannot
- * deliver Ctrl-Break to a program whose console is a pipe (the Ctrl-C tests skip there).
+ * Stops a server that has no `--clients` limit with Ctrl-C (child_interrupt()), checks that
+ * it says "shut down after" and exits 0, and frees it.
  */
 void server_stop(struct server *server);
 
 /** Connects to host:port; fails the test if it cannot. */
 SOCKET client_connect(const char *host, const char *port);
+
+/** Connects to host:port from the local address @p local (bound first: 127.0.0.2, say, is
+ *  loopback too); fails the test if it cannot. */
+SOCKET client_connect_from(const char *host, const char *port, const char *local);
 
 /** Tries to connect to host:port and returns the error code (0 if it connected, then closes). */
 int client_connect_error(const char *host, const char *port);
@@ -420,6 +423,16 @@ int child_open_descriptors(struct child *c);
  * in which they close what their last clients left. Fails the test if it never settles.
  */
 int child_settled(struct child *c, int (*count)(struct child *));
+
+/**
+ * The child's own child processes (Linux: the processes whose parent it is, from /proc):
+ * stores up to @p max of their pids in @p pids, the number of those that ended and wait to
+ * be reaped (zombies) in @p zombies, and returns how many there are. Skips elsewhere.
+ */
+int child_descendants(struct child *c, long *pids, int max, int *zombies);
+
+/** Kills process @p pid at once (POSIX SIGKILL, which it cannot catch); skips on Windows. */
+void harness_kill_process(long pid);
 
 /** The child's resident memory in KiB (Linux: VmRSS in /proc/PID/status); skips elsewhere. */
 long child_resident_kib(struct child *c);

@@ -275,3 +275,58 @@ lesson(serve-waiting STEP 14-completion-ports
   WHAT "leave connections that found every buffer lent out waiting for ever"
   FIND [[        serve_waiting_connections(&server);]]
   REPLACE [[        (void)serve_waiting_connections;]])
+
+# Step 15: a process per client.
+lesson(parent-closes-its-copy STEP 15-process-per-client
+  TEST step15_a_child_killed_ends_its_client_only
+  WHAT "keep the parent's copy of each connection: a client whose child dies waits for ever"
+  FIND [=[        closesocket(ClientSocket);
+        ClientSocket = INVALID_SOCKET;
+        //! [hand-off]]=]
+  REPLACE [=[        ClientSocket = INVALID_SOCKET;
+        //! [hand-off]]=])
+lesson(child-closes-listener STEP 15-process-per-client
+  TEST step15_children_do_not_keep_the_port_when_the_server_is_gone
+  WHAT "let each child keep the listening socket: the port stays open after the server is gone"
+  FIND [[         * after the parent has gone, and connections would queue there, never accepted. */
+        closesocket(ListenSocket);]]
+  REPLACE [[         * after the parent has gone, and connections would queue there, never accepted. */]])
+lesson(reap-every-child STEP 15-process-per-client
+  TEST step15_serves_100_clients_at_once_and_reaps_every_child
+  WHAT "reap one child per SIGCHLD: signals do not queue, and the others stay zombies"
+  FIND [[    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {]]
+  REPLACE [[    if ((pid = waitpid(-1, &status, WNOHANG)) > 0) {]])
+lesson(process-limit STEP 15-process-per-client
+  TEST step15_at_the_limit_new_connections_wait_until_a_client_leaves
+  WHAT "start a process for every connection, however many"
+  FIND [[        if (!wait_under_limit(opts.max_clients))]]
+  REPLACE [[        if (0 && !wait_under_limit(opts.max_clients))]])
+lesson(tell-children-to-stop STEP 15-process-per-client
+  TEST step15_ctrl_c_stops_the_server_and_its_children
+  WHAT "stop the server alone on Ctrl-C: its children go on serving until they are killed"
+  FIND [[static void tell_children_to_stop(void)
+{]]
+  REPLACE [[static void tell_children_to_stop(void)
+{
+    return;]])
+
+# Step 16: conditional accept.
+lesson(check-the-address STEP 16-conditional-accept
+  TEST step16_serves_an_allowed_client_and_turns_away_another
+  WHAT "serve every client, whatever --allow says"
+  FIND [[        if (!address_allowed((struct sockaddr *)&peer)) {]]
+  REPLACE [[        if (0 && !address_allowed((struct sockaddr *)&peer)) {]])
+lesson(refuse-with-reset STEP 16-conditional-accept
+  TEST step16_a_turned_away_client_sees_a_reset
+  WHAT "close a turned-away connection in order: the client reads an empty answer, as if served"
+  FIND [[    abortive.l_onoff = 1;]] REPLACE [[    abortive.l_onoff = 0;]])
+lesson(prefix-bits STEP 16-conditional-accept
+  TEST step16_ipv4_prefixes_match_bit_by_bit
+  WHAT "compare whole bytes only: a prefix that ends inside a byte lets its neighbours in"
+  FIND [[    if (bits == 0)
+        return true;]] REPLACE [[    if (1)
+        return true;]])
+lesson(families-apart STEP 16-conditional-accept
+  TEST step16_ipv6_prefixes_match_and_families_stay_apart
+  WHAT "compare the bytes of an IPv6 address with an IPv4 network"
+  FIND [[        if (allow_rules[i].family == family &&]] REPLACE [[        if (1 &&]])
