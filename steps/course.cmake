@@ -69,4 +69,6 @@ set(TUTORIAL_BLOCK_CHANGES
   14-completion-ports:report-client-error # the error comes with the completion
   14-completion-ports:finish              # the end of the stream is a completion of 0 bytes
   14-completion-ports:idle-timeout        # a list in order of activity, read from its oldest
+  15-process-per-client:accept-loop       # the limit, and the hand-off to a child process
+  16-conditional-accept:accept-loop       # the check of the caller's address
 )

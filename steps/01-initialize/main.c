@@ -26,7 +26,9 @@ int main(int argc, char **argv)
         return NET_EXIT_FAILURE; /* already reported */
     //! [startup]
 
+    //! [describe]
     printf("%s\n", net_library_description());
+    //! [describe]
 
     //! [cleanup]
     net_cleanup();

@@ -73,6 +73,7 @@ static void on_stop_signal(int signum)
 /** Makes Ctrl-C (and SIGTERM) set stop_requested instead of killing the process. */
 static int install_stop_handler(void)
 {
+    //! [install-handler]
 #ifdef _WIN32
     return SetConsoleCtrlHandler(on_console_event, TRUE) ? 0 : -1;
 #else
@@ -85,6 +86,7 @@ static int install_stop_handler(void)
         return -1;
     return 0;
 #endif
+    //! [install-handler]
 }
 //! [stop-handler]
 /* In this step every thread reads stop_requested: the client threads look at it between two

@@ -89,6 +89,7 @@ static void on_stop_signal(int signum)
 /** Makes Ctrl-C (and SIGTERM) set stop_requested instead of killing the process. */
 static int install_stop_handler(void)
 {
+    //! [install-handler]
 #ifdef _WIN32
     return SetConsoleCtrlHandler(on_console_event, TRUE) ? 0 : -1;
 #else
@@ -101,6 +102,7 @@ static int install_stop_handler(void)
         return -1;
     return 0;
 #endif
+    //! [install-handler]
 }
 //! [stop-handler]
 

@@ -553,18 +553,28 @@ const char *child_read_line(struct child *c, int timeout_ms)
     }
 }
 
-const char *child_expect_line(struct child *c, const char *prefix, int timeout_ms)
+const char *child_expect_line_hint(struct child *c, const char *prefix, int timeout_ms,
+                                   const char *hint)
 {
     long long deadline = harness_now_ms() + timeout_ms;
     for (;;) {
         long long left = deadline - harness_now_ms();
-        const char *line = child_read_line(c, left > 0 ? (int)left : 0);
+        if (left <= 0 && !memchr(c->out.data + c->line_start, '\n', c->out.length - c->line_start))
+            harness_fail(__FILE__, __LINE__, "%s printed no line starting \"%s\" within %d ms%s%s",
+                         c->name, prefix, timeout_ms, hint ? ": " : "", hint ? hint : "");
+        const char *line = child_read_line(c, left > 0 ? (int)left : 1);
         if (line == NULL)
-            harness_fail(__FILE__, __LINE__, "%s closed stdout before printing \"%s...\"", c->name,
-                         prefix);
+            harness_fail(__FILE__, __LINE__,
+                         "%s ended (or closed stdout) before printing \"%s...\"%s%s", c->name,
+                         prefix, hint ? ": " : "", hint ? hint : "");
         if (strncmp(line, prefix, strlen(prefix)) == 0)
             return line;
     }
+}
+
+const char *child_expect_line(struct child *c, const char *prefix, int timeout_ms)
+{
+    return child_expect_line_hint(c, prefix, timeout_ms, NULL);
 }
 
 /** Writes what the child's stdin pipe takes now, without waiting; returns the byte count. */
@@ -623,7 +633,10 @@ int child_wait(struct child *c, int timeout_ms)
     long long deadline = harness_now_ms() + timeout_ms;
     while (!poll_exit(c)) {
         if (harness_now_ms() >= deadline)
-            harness_fail(__FILE__, __LINE__, "%s did not exit within %d ms", c->name, timeout_ms);
+            harness_fail(__FILE__, __LINE__,
+                         "%s did not exit within %d ms: it still waits for something (a call "
+                         "that blocks, such as accept() or recv(), or its input)",
+                         c->name, timeout_ms);
         pump(c, 10);
     }
     /* Collect what it wrote last; the pipes close when the process is gone. */

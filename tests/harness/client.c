@@ -123,8 +123,11 @@ SOCKET client_connect(const char *host, const char *port)
     int error = 0;
     SOCKET s = try_connect(host, port, &error);
     if (s == INVALID_SOCKET)
-        harness_fail(__FILE__, __LINE__, "connect to %s port %s failed: %s", host, port,
-                     error_text(error));
+        harness_fail(__FILE__, __LINE__, "connect to %s port %s failed: %s%s", host, port,
+                     error_text(error),
+                     error == ERROR_CODE(ECONNREFUSED)
+                         ? ": nothing listens there any more (was the listening socket closed?)"
+                         : "");
     return s;
 }
 
@@ -162,7 +165,9 @@ int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received,
                          error_text(net_last_error()));
         if (ready == 0)
             harness_fail(__FILE__, __LINE__,
-                         "the peer neither sent nor closed within %d ms (%lu bytes so far)",
+                         "the program neither sent nor ended the connection within %d ms (%lu "
+                         "bytes so far): it should send what it has, then end its side "
+                         "(shutdown() or closesocket())",
                          timeout_ms, (unsigned long)*received);
         char discard[4096];
         char *into = *received < size ? buf + *received : discard;
@@ -462,7 +467,10 @@ struct server server_start(const char *program, const char *ready_prefix, ...)
     struct server server;
     memset(&server, 0, sizeof server);
     server.process = child_start_argv(program, args);
-    const char *line = child_expect_line(server.process, ready_prefix, HARNESS_READY_MS);
+    const char *line = child_expect_line_hint(
+        server.process, ready_prefix, HARNESS_READY_MS,
+        "a server announces its address once it listens: does it call listen(), then print "
+        "the line and fflush(stdout)?");
     /* "listening on 127.0.0.1:40000" or "listening on [::1]:40000" */
     const char *address = line + strlen(ready_prefix);
     const char *colon = strrchr(address, ':');

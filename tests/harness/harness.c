@@ -22,6 +22,17 @@ static int program_count;
  * @p dump is true. */
 void child_kill_all(bool dump);
 
+int harness_deadline_ms(void)
+{
+    static int deadline = 0;
+    if (deadline == 0) {
+        const char *text = getenv("HARNESS_DEADLINE_MS");
+        long value = text != NULL ? strtol(text, NULL, 10) : 0;
+        deadline = value >= 100 && value <= 600000 ? (int)value : 15000;
+    }
+    return deadline;
+}
+
 void harness_program_name(const char *path, char *name, size_t size)
 {
     const char *base = path;

@@ -1,0 +1,85 @@
+# The starter check: every step's starter in the learner's workspace builds, and fails at
+# least one of its step's tests, so that no exercise is solved before the learner starts.
+# (That every reference program passes its tests is the ordinary test run.) In a Windows
+# build, it also proves that a workspace runs there: the starters build with MinGW, and two
+# steps, given their reference solution, pass their tests under Wine.
+#   cmake -DSOURCE_DIR=<repository> -DWORK_DIR=<scratch> [-DTOOLCHAIN=<file>]
+#         [-DGENERATOR=<generator>] -P check_starters.cmake
+cmake_minimum_required(VERSION 3.25)
+include("${SOURCE_DIR}/steps/course.cmake")
+
+set(workspace "${WORK_DIR}/workspace")
+set(build "${WORK_DIR}/build")
+file(REMOVE_RECURSE "${workspace}")
+set(configure "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${build}" -D CMAKE_BUILD_TYPE=Debug
+  -D TUTORIAL_WARNINGS_AS_ERRORS=OFF -D TUTORIAL_WORKSPACE=ON
+  -D "TUTORIAL_WORKSPACE_DIR=${workspace}")
+if(GENERATOR)
+  list(APPEND configure -G "${GENERATOR}")
+endif()
+if(TOOLCHAIN)
+  list(APPEND configure -D "CMAKE_TOOLCHAIN_FILE=${TOOLCHAIN}")
+endif()
+execute_process(COMMAND ${configure} RESULT_VARIABLE failed OUTPUT_VARIABLE output
+  ERROR_VARIABLE output)
+if(failed)
+  message(FATAL_ERROR "starters: configuring the workspace failed:\n${output}")
+endif()
+execute_process(COMMAND "${CMAKE_COMMAND}" --build "${build}" --config Debug --parallel 2
+  RESULT_VARIABLE failed OUTPUT_VARIABLE output ERROR_VARIABLE output)
+if(failed)
+  message(FATAL_ERROR "starters: the workspace does not build:\n${output}")
+endif()
+message("every starter builds")
+
+set(ENV{HARNESS_DEADLINE_MS} 3000)
+set(problems "")
+if(TOOLCHAIN)
+  set(steps_to_run 01-initialize 05-accept) # under Wine: two steps, both ways
+else()
+  set(steps_to_run ${TUTORIAL_STEPS})
+endif()
+foreach(step IN LISTS steps_to_run)
+  string(SUBSTRING "${step}" 0 2 number)
+  execute_process(COMMAND "${CMAKE_CTEST_COMMAND}" --test-dir "${build}" -C Debug
+    -L "^step${number}$" --stop-on-failure -j 4 --timeout 60
+    RESULT_VARIABLE failed OUTPUT_VARIABLE output ERROR_VARIABLE output)
+  if(output MATCHES "No tests were found")
+    message("  ${step}: not built here")
+    continue()
+  endif()
+  if(failed)
+    string(REGEX MATCH "[0-9]+ - (step[0-9]+_[A-Za-z0-9_]+) \\(Failed" first "${output}")
+    message("  ${step}: the starter fails ${CMAKE_MATCH_1}, as it should")
+  else()
+    string(APPEND problems "  ${step}: the starter passes every test of step${number}: the exercise is solved already\n")
+  endif()
+endforeach()
+
+if(TOOLCHAIN)
+  # The reference solutions in the workspace: now the same tests pass, under Wine.
+  foreach(step IN LISTS steps_to_run)
+    # Copied and touched: file(COPY) would keep the old time, and the build would not notice.
+    file(COPY_FILE "${SOURCE_DIR}/steps/${step}/main.c" "${workspace}/${step}/main.c")
+    file(TOUCH "${workspace}/${step}/main.c")
+  endforeach()
+  execute_process(COMMAND "${CMAKE_COMMAND}" --build "${build}" --config Debug --parallel 2
+    RESULT_VARIABLE failed OUTPUT_QUIET ERROR_QUIET)
+  set(ENV{HARNESS_DEADLINE_MS} 15000)
+  foreach(step IN LISTS steps_to_run)
+    string(SUBSTRING "${step}" 0 2 number)
+    execute_process(COMMAND "${CMAKE_CTEST_COMMAND}" --test-dir "${build}" -C Debug
+      -L "^step${number}$" -j 4 --timeout 120
+      RESULT_VARIABLE failed OUTPUT_VARIABLE output ERROR_VARIABLE output)
+    if(failed)
+      string(APPEND problems "  ${step}: with the reference solution in the workspace, tests fail:\n${output}\n")
+    else()
+      message("  ${step}: with its solution in the workspace, every test passes")
+    endif()
+  endforeach()
+endif()
+
+if(problems)
+  message(FATAL_ERROR "starters:\n${problems}")
+endif()
+message("starters: every step's starter builds and is not solved yet")
