@@ -1,40 +1,69 @@
 /**
  * @file bench_chart.c
- * @brief Draws the benchmark's results.csv (from echo_bench --suite) as an SVG bar chart:
- *        round trips per second and stream throughput, by server and connection count.
+ * @brief Draws the benchmark's results.csv (from echo_bench --suite) as SVG bar charts, one
+ *        bar per server, grouped by connection count.
  *
- * Usage: bench_chart results.csv chart.svg
+ * Usage: bench_chart results.csv DIR
  *
- * Plain SVG written with fprintf: no library and no script language in the build. Bars of a
- * server that served fewer connections than were open are labelled with how many it served,
- * so that the complete server's one-client-at-a-time limit shows in the picture.
+ * Writes into DIR:
+ * - round_trips.svg: ping-pong round trips per second;
+ * - p99.svg: ping-pong latency, 99th percentile (a logarithmic axis: it spans microseconds to
+ *   seconds);
+ * - stream.svg: stream throughput, MiB/s;
+ * - connect_close.svg: connect/echo/close, connections per second, by connections in flight;
+ * - idle_memory.svg: the server's resident memory per idle connection (where measured);
+ * - chart.svg: round trips and stream side by side, the overview.
+ * Every chart names the build type and the machine's core count from the CSV. A bar of a
+ * server that served fewer connections than were open says how many it served, and one with
+ * failures says how many, so that a fast figure bought by leaving clients waiting shows.
+ *
+ * Plain SVG written with fprintf: no library and no script language in the build.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ROWS    64
+#define MAX_ROWS    256
 #define MAX_SERVERS 8
-#define MAX_COUNTS  8
+#define MAX_GROUPS  8
 
-/** One line of results.csv. */
+/** One line of results.csv; a field the test does not have reads as 0. */
 struct row {
+    char build[32];
+    int cores;
     char server[64];
+    char test[32];
     int connections;
-    double round_trips, p50, p99, longest, mib;
-    int served_rtt, served_stream, errors;
+    double value, p50, p99, longest;
+    int served, of, failures, retries;
 };
 
 static struct row rows[MAX_ROWS];
 static int row_count;
 static char servers[MAX_SERVERS][64];
 static int server_count;
-static int counts[MAX_COUNTS];
-static int count_count;
 
 /** Colours of the servers' bars, in order of first appearance. */
-static const char *const colours[MAX_SERVERS] = {"#9e9e9e", "#e07b39", "#3b7dd8", "#4caf50",
-                                                 "#8e44ad", "#c0392b", "#16a085", "#7f8c8d"};
+static const char *const colours[MAX_SERVERS] = {"#e07b39", "#3b7dd8", "#4caf50", "#8e44ad",
+                                                 "#9e9e9e", "#c0392b", "#16a085", "#7f8c8d"};
+
+/** What a chart shows of the rows of one test. */
+enum metric { VALUE, P99 };
+
+/** How a figure is written on a bar or an axis. */
+enum format { COUNT, MIB, TIME_US, BYTES };
+
+struct chart {
+    const char *file;
+    const char *title;
+    const char *test; /**< the rows of this test */
+    enum metric metric;
+    enum format format;
+    int log_scale;
+    const char *group_label; /**< what follows the count in a group's label */
+    int show_served;         /**< label bars that left connections unserved */
+};
 
 static int index_of_server(const char *name)
 {
@@ -48,25 +77,20 @@ static int index_of_server(const char *name)
     return server_count++;
 }
 
-static int index_of_count(int connections)
+/** Splits @p line at commas in place; empty fields stay empty strings. */
+static int split(char *line, char **fields, int max)
 {
-    for (int i = 0; i < count_count; i++) {
-        if (counts[i] == connections)
-            return i;
+    int n = 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    for (char *p = line; n < max;) {
+        fields[n++] = p;
+        char *comma = strchr(p, ',');
+        if (comma == NULL)
+            break;
+        *comma = '\0';
+        p = comma + 1;
     }
-    if (count_count == MAX_COUNTS)
-        return -1;
-    counts[count_count] = connections;
-    return count_count++;
-}
-
-static const struct row *find(int server, int count)
-{
-    for (int i = 0; i < row_count; i++) {
-        if (strcmp(rows[i].server, servers[server]) == 0 && rows[i].connections == counts[count])
-            return &rows[i];
-    }
-    return NULL;
+    return n;
 }
 
 static int read_csv(const char *path)
@@ -76,18 +100,30 @@ static int read_csv(const char *path)
         perror(path);
         return -1;
     }
-    char line[512];
+    char line[1024];
     if (fgets(line, sizeof line, f) == NULL) { /* the header */
         fclose(f);
         return -1;
     }
     while (row_count < MAX_ROWS && fgets(line, sizeof line, f) != NULL) {
-        struct row *r = &rows[row_count];
-        if (sscanf(line, "%63[^,],%d,%lf,%lf,%lf,%lf,%lf,%d,%d,%d", r->server, &r->connections,
-                   &r->round_trips, &r->p50, &r->p99, &r->longest, &r->mib, &r->served_rtt,
-                   &r->served_stream, &r->errors) != 10)
+        char *v[16];
+        if (split(line, v, 16) < 14)
             continue;
-        if (index_of_server(r->server) < 0 || index_of_count(r->connections) < 0)
+        struct row *r = &rows[row_count];
+        snprintf(r->build, sizeof r->build, "%.31s", v[0]);
+        r->cores = atoi(v[1]);
+        snprintf(r->server, sizeof r->server, "%.63s", v[2]);
+        snprintf(r->test, sizeof r->test, "%.31s", v[3]);
+        r->connections = atoi(v[4]);
+        r->value = atof(v[5]);
+        r->p50 = atof(v[7]);
+        r->p99 = atof(v[8]);
+        r->longest = atof(v[9]);
+        r->served = atoi(v[10]);
+        r->of = atoi(v[11]);
+        r->failures = atoi(v[12]);
+        r->retries = atoi(v[13]);
+        if (index_of_server(r->server) < 0)
             continue;
         row_count++;
     }
@@ -95,133 +131,281 @@ static int read_csv(const char *path)
     return row_count > 0 ? 0 : -1;
 }
 
-/** A round number at or above @p value, for the top of an axis: 1, 2 or 5 times 10^n. */
+static double figure(const struct row *r, enum metric metric)
+{
+    return metric == P99 ? r->p99 : r->value;
+}
+
+/** A round number at or above @p value, for the top of an axis of five steps: 1, 1.5, 2,
+ *  2.5, 3, 4, 5, 6 or 8 times 10^n, so that the tallest bar fills most of the height. */
 static double nice_ceiling(double value)
 {
+    static const double factors[] = {1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
     double step = 1;
     while (step * 10 <= value)
         step *= 10;
     while (step > value && step > 1e-9)
         step /= 10;
-    if (value <= step)
-        return step;
-    if (value <= 2 * step)
-        return 2 * step;
-    if (value <= 5 * step)
-        return 5 * step;
+    for (size_t i = 0; i < sizeof factors / sizeof factors[0]; i++) {
+        if (value <= factors[i] * step)
+            return factors[i] * step;
+    }
     return 10 * step;
 }
 
-/** Formats a figure shortly: 950, 12.3k, 1.2M. */
-static const char *short_number(double v, char *buf, size_t size)
+/** Writes a figure shortly: 950, 12.3k, 1.2M; 85 µs, 12 ms; 183 B, 12.4 kB. */
+static const char *format_figure(double v, enum format format, char *buf, size_t size)
 {
-    if (v >= 1e6)
-        snprintf(buf, size, "%.1fM", v / 1e6);
-    else if (v >= 1e4)
-        snprintf(buf, size, "%.0fk", v / 1e3);
-    else if (v >= 1e3)
-        snprintf(buf, size, "%.1fk", v / 1e3);
-    else
-        snprintf(buf, size, "%.0f", v);
+    switch (format) {
+    case MIB:
+        snprintf(buf, size, v >= 100 || v == 0 ? "%.0f" : "%.1f", v);
+        break;
+    case TIME_US:
+        if (v < 1000)
+            snprintf(buf, size, "%.0f µs", v);
+        else if (v < 1e6)
+            snprintf(buf, size, v < 1e4 ? "%.1f ms" : "%.0f ms", v / 1000);
+        else
+            snprintf(buf, size, "%.1f s", v / 1e6);
+        break;
+    case BYTES: /* decimal kilobytes: the axis steps are round numbers of bytes */
+        if (v < 1000)
+            snprintf(buf, size, "%.0f B", v);
+        else
+            snprintf(buf, size, "%.1f kB", v / 1000);
+        break;
+    default:
+        if (v >= 1e6)
+            snprintf(buf, size, "%.1fM", v / 1e6);
+        else if (v >= 1e4)
+            snprintf(buf, size, "%.0fk", v / 1e3);
+        else if (v >= 1e3)
+            snprintf(buf, size, "%.1fk", v / 1e3);
+        else
+            snprintf(buf, size, "%.0f", v);
+        break;
+    }
     return buf;
 }
 
-/** Draws one panel of grouped bars at (x, y), @p w by @p h. */
-static void panel(FILE *out, double x, double y, double w, double h, const char *title, int use_mib)
+/** The connection counts of a test's rows, in order of first appearance. */
+static int groups_of(const char *test, int *groups)
 {
-    double max = 0;
+    int n = 0;
     for (int i = 0; i < row_count; i++) {
-        double v = use_mib ? rows[i].mib : rows[i].round_trips;
+        if (strcmp(rows[i].test, test) != 0)
+            continue;
+        int known = 0;
+        for (int g = 0; g < n; g++)
+            known |= groups[g] == rows[i].connections;
+        if (!known && n < MAX_GROUPS)
+            groups[n++] = rows[i].connections;
+    }
+    return n;
+}
+
+static const struct row *find(const char *test, int server, int connections)
+{
+    for (int i = 0; i < row_count; i++) {
+        if (strcmp(rows[i].test, test) == 0 && strcmp(rows[i].server, servers[server]) == 0 &&
+            rows[i].connections == connections)
+            return &rows[i];
+    }
+    return NULL;
+}
+
+/** Where @p v sits between @p bottom and @p top of the axis, 0 to 1. */
+static double scale(double v, double low, double high, int log_scale)
+{
+    if (log_scale) {
+        if (v <= low)
+            return 0;
+        return (log10(v) - log10(low)) / (log10(high) - log10(low));
+    }
+    return v / high;
+}
+
+/** Draws one chart as a panel at (x, y), @p w by @p h. Returns 0 if it had no rows. */
+static int panel(FILE *out, const struct chart *c, double x, double y, double w, double h)
+{
+    int groups[MAX_GROUPS];
+    int group_count = groups_of(c->test, groups);
+    if (group_count == 0)
+        return 0;
+    double max = 0, min = 0;
+    for (int i = 0; i < row_count; i++) {
+        if (strcmp(rows[i].test, c->test) != 0)
+            continue;
+        double v = figure(&rows[i], c->metric);
         if (v > max)
             max = v;
+        if (v > 0 && (min == 0 || v < min))
+            min = v;
     }
-    max = nice_ceiling(max > 0 ? max : 1);
-    double left = x + 56, bottom = y + h - 40, top = y + 30, right = x + w - 10;
-    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"title\">%s</text>\n", x + 56, y + 16, title);
-    /* Axis and grid: five steps. */
-    for (int i = 0; i <= 5; i++) {
-        double v = max * i / 5, gy = bottom - (bottom - top) * i / 5;
+    double low = 0, high = nice_ceiling(max > 0 ? max : 1);
+    int steps = 5;
+    if (c->log_scale) {
+        /* Whole decades around the figures. */
+        low = pow(10, floor(log10(min > 0 ? min : 1)));
+        if (min < 2 * low)
+            low /= 10; /* the shortest bar must still show */
+        high = pow(10, ceil(log10(max > low ? max : low * 10)));
+        steps = (int)(log10(high) - log10(low) + 0.5);
+    }
+    double left = x + 64, bottom = y + h - 34, top = y + 40, right = x + w - 10;
+    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"title\">%s</text>\n", left, y + 18, c->title);
+    for (int i = 0; i <= steps; i++) {
+        double v = c->log_scale ? low * pow(10, i) : high * i / steps;
+        double gy = bottom - (bottom - top) * i / steps;
         char label[32];
-        if (use_mib)
-            snprintf(label, sizeof label, "%.0f", v);
-        else
-            short_number(v, label, sizeof label);
+        format_figure(v, c->format, label, sizeof label);
         fprintf(out,
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n"
                 "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\" text-anchor=\"end\">%s</text>\n",
                 left, gy, right, gy, left - 6, gy + 4, label);
     }
-    double group_w = (right - left) / count_count;
+    double group_w = (right - left) / group_count;
     double bar_w = (group_w - 16) / server_count;
-    for (int c = 0; c < count_count; c++) {
-        double gx = left + group_w * c + 8;
+    for (int g = 0; g < group_count; g++) {
+        double gx = left + group_w * g + 8;
+        char label[64];
+        snprintf(label, sizeof label, "%d %s", groups[g], c->group_label);
         fprintf(out,
-                "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\" text-anchor=\"middle\">%d "
-                "connection%s</text>\n",
-                gx + (group_w - 16) / 2, bottom + 18, counts[c], counts[c] == 1 ? "" : "s");
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\" text-anchor=\"middle\">%s</text>\n",
+                gx + (group_w - 16) / 2, bottom + 18, label);
         for (int s = 0; s < server_count; s++) {
-            const struct row *r = find(s, c);
+            const struct row *r = find(c->test, s, groups[g]);
             if (r == NULL)
                 continue;
-            double v = use_mib ? r->mib : r->round_trips;
-            double bh = (bottom - top) * v / max;
+            double v = figure(r, c->metric);
+            double bh = (bottom - top) * scale(v, low, high, c->log_scale);
             double bx = gx + bar_w * s;
-            int served = use_mib ? r->served_stream : r->served_rtt;
-            fprintf(out,
-                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
-                    "<title>%s, %d connections: %.0f %s; %d served; %d errors</title></rect>\n",
-                    bx + 1, bottom - bh, bar_w - 2, bh, colours[s], r->server, r->connections, v,
-                    use_mib ? "MiB/s" : "round trips/s", served, r->errors);
-            if (served < r->connections) {
-                /* The server left connections waiting: say how many it served. */
-                /* Written upwards from the top of the bar. */
-                double tx = bx + bar_w / 2 + 4, ty = bottom - bh - 4;
+            char text[32];
+            format_figure(v, c->format, text, sizeof text);
+            fprintf(
+                out,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+                "<title>%s, %s: %s; %d of %d served; %d failed</title></rect>\n"
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"value\" text-anchor=\"middle\">%s</text>\n",
+                bx + 1, bottom - bh, bar_w - 2, bh, colours[s], r->server, label, text, r->served,
+                r->of, r->failures, bx + bar_w / 2, bottom - bh - 3, text);
+            char note[64] = "";
+            if (c->show_served && r->served < r->of)
+                snprintf(note, sizeof note, "%d of %d served", r->served, r->of);
+            if (r->failures > 0) {
+                size_t used = strlen(note);
+                snprintf(note + used, sizeof note - used, "%s%d failed", used ? ", " : "",
+                         r->failures);
+            }
+            if (note[0] != '\0') {
+                /* Written upwards inside the bar, from its foot; above the bar where the bar
+                 * is too short for it. */
+                int inside = bh - 8 >= 5.6 * (double)strlen(note);
+                double tx = bx + bar_w / 2 + 4, ty = inside ? bottom - 4 : bottom - bh - 16;
                 fprintf(out,
-                        "<text x=\"%.1f\" y=\"%.1f\" class=\"note\" "
-                        "transform=\"rotate(-90 %.1f %.1f)\">%d of %d served</text>\n",
-                        tx, ty, tx, ty, served, r->connections);
+                        "<text x=\"%.1f\" y=\"%.1f\" class=\"%s\" "
+                        "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
+                        tx, ty, inside ? "note" : "warn", tx, ty, note);
             }
         }
     }
     fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"axisline\"/>\n",
             left, bottom, right, bottom);
+    return 1;
 }
+
+/** Starts an SVG of @p width by @p height with the legend and the build line at the foot. */
+static FILE *begin_svg(const char *dir, const char *file, double width, double height)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *out = fopen(path, "w");
+    if (out == NULL) {
+        perror(path);
+        exit(1);
+    }
+    /* No width or height, only the viewBox: the chart scales to the page that shows it. */
+    fprintf(out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
+            "font-family=\"sans-serif\">\n"
+            "<style>.title{font-size:15px;font-weight:bold}.axis{font-size:12px;fill:#333}"
+            ".value{font-size:10px;fill:#333}.note{font-size:10px;fill:#fff}"
+            ".warn{font-size:10px;fill:#b00020}.grid{stroke:#ddd}"
+            ".axisline{stroke:#333}.legend{font-size:13px}.build{font-size:12px;fill:#555}"
+            "</style>\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            width, height);
+    double lx = 64;
+    for (int s = 0; s < server_count; s++) {
+        fprintf(out,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"%s\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"legend\">%s</text>\n",
+                lx, height - 30, colours[s], lx + 20, height - 18, servers[s]);
+        lx += 40 + 8.0 * (double)strlen(servers[s]);
+    }
+    /* The build type and the cores, as the CSV says; "mixed" if its rows disagree. */
+    const char *build = rows[0].build;
+    int cores = rows[0].cores;
+    for (int i = 1; i < row_count; i++) {
+        if (strcmp(rows[i].build, build) != 0)
+            build = "mixed builds";
+        if (rows[i].cores != cores)
+            cores = -1;
+    }
+    if (cores > 0)
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"build\" text-anchor=\"end\">%s build, "
+                "%d core%s, loopback</text>\n",
+                width - 10, height - 18, build, cores, cores == 1 ? "" : "s");
+    else
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"%.1f\" class=\"build\" text-anchor=\"end\">%s, machines "
+                "with different core counts</text>\n",
+                width - 10, height - 18, build);
+    return out;
+}
+
+static const struct chart charts[] = {
+    {"round_trips.svg", "Ping-pong: round trips per second (64-byte messages)", "ping-pong", VALUE,
+     COUNT, 0, "connections", 1},
+    {"p99.svg", "Ping-pong: latency, 99th percentile (logarithmic)", "ping-pong", P99, TIME_US, 1,
+     "connections", 1},
+    {"stream.svg", "Stream throughput, MiB/s", "stream", VALUE, MIB, 0, "connections", 1},
+    {"connect_close.svg", "Connect, echo one message, close: connections per second",
+     "connect-echo-close", VALUE, COUNT, 0, "in flight", 0},
+    {"idle_memory.svg", "Server memory per idle connection (resident, bytes)", "idle-memory", VALUE,
+     BYTES, 0, "idle connections", 0},
+};
 
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s results.csv chart.svg\n", argv[0]);
+        fprintf(stderr, "usage: %s results.csv DIR\n", argv[0]);
         return 2;
     }
     if (read_csv(argv[1]) != 0) {
         fprintf(stderr, "%s: no results in %s\n", argv[0], argv[1]);
         return 1;
     }
-    FILE *out = fopen(argv[2], "w");
-    if (out == NULL) {
-        perror(argv[2]);
-        return 1;
+    const double width = 960, height = 420;
+    for (size_t i = 0; i < sizeof charts / sizeof charts[0]; i++) {
+        int groups[MAX_GROUPS];
+        if (groups_of(charts[i].test, groups) == 0) {
+            printf("%s: no %s figures, no chart\n", charts[i].file, charts[i].test);
+            continue;
+        }
+        FILE *out = begin_svg(argv[2], charts[i].file, width, height);
+        panel(out, &charts[i], 0, 0, width, height - 44);
+        fprintf(out, "</svg>\n");
+        fclose(out);
+        printf("%s/%s\n", argv[2], charts[i].file);
     }
-    /* No width or height, only the viewBox: the chart scales to the page that shows it. */
-    const double width = 960, height = 400;
-    fprintf(out,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
-            "font-family=\"sans-serif\">\n"
-            "<style>.title{font-size:15px;font-weight:bold}.axis{font-size:12px;fill:#333}"
-            ".note{font-size:11px;fill:#b00020}.grid{stroke:#ddd}.axisline{stroke:#333}"
-            ".legend{font-size:13px}</style>\n"
-            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-            width, height);
-    panel(out, 0, 0, width / 2, height - 40, "Round trips per second (64-byte messages)", 0);
-    panel(out, width / 2, 0, width / 2, height - 40, "Stream throughput, MiB/s", 1);
-    for (int s = 0; s < server_count; s++) {
-        double lx = 56 + s * 170;
-        fprintf(out,
-                "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"%s\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" class=\"legend\">%s</text>\n",
-                lx, height - 28, colours[s], lx + 20, height - 16, servers[s]);
-    }
+    /* The overview: round trips and stream side by side. */
+    FILE *out = begin_svg(argv[2], "chart.svg", width, height);
+    panel(out, &charts[0], 0, 0, width / 2, height - 44);
+    panel(out, &charts[2], width / 2, 0, width / 2, height - 44);
     fprintf(out, "</svg>\n");
     fclose(out);
+    printf("%s/chart.svg\n", argv[2]);
     return 0;
 }

@@ -1,29 +1,60 @@
 /**
  * @file echo_bench.c
- * @brief A load client for echo servers: opens N connections and measures round trips per
- *        second, latency percentiles and stream throughput, checking every byte it gets back.
+ * @brief A load client for echo servers: round trips, stream throughput, the rate of
+ *        connect/echo/close, and the memory an idle connection costs the server, checking
+ *        every byte it gets back.
  *
- * Two measurements, each over one window of time with every connection open:
- * - round trips: each connection sends a small message, waits for all of it to come back,
+ * The measurements, each over one window of time:
+ * - ping-pong: N connections; each sends a small message, waits for all of it to come back,
  *   and sends the next (one message in flight per connection). Reported: round trips per
  *   second over all connections, the 50th and 99th percentiles of their latency, and the
  *   longest wait. A message still unanswered at the end counts with its age so far, so a
  *   connection that a server never serves shows up as a wait as long as the measurement.
- * - stream: each connection sends as fast as the server takes its data, reading the echo at
- *   the same time. Reported: bytes echoed back per second, in MiB/s.
- * Both report how many connections were served at all, and how many failed (an error, a
- * close, a changed byte). Every byte a connection sends comes from a pseudo-random pattern,
- * starting at an offset of its own, and is checked when it comes back.
+ * - stream: N connections; each sends as fast as the server takes its data, reading the echo
+ *   at the same time. Reported: bytes echoed back per second, in MiB/s.
+ * - connect/echo/close: a new connection, one small message echoed, our end of stream, the
+ *   server's end of stream, closed; K of them in flight at once (1: one after the other).
+ *   Reported: connections completed per second and the time each took.
+ * - idle memory (Linux): before the ping-pong window at the largest N, every connection has
+ *   echoed one message and is silent; the server's resident memory (VmRSS in
+ *   /proc/PID/status) then, less what it was right after it said it was listening, divided
+ *   by the connections open, is the memory per idle connection.
+ * Every figure says how many connections were served at all, and how many failed (an error,
+ * a close, a changed byte, a connect refused or timed out for good). Every byte a connection
+ * sends comes from a pseudo-random pattern, starting at an offset of its own, and is checked
+ * when it comes back. Each window also records the processor time the client and the
+ * server used in it, per second of it (*cores used*; the server's from Linux's /proc or
+ * Windows' GetProcessTimes()): a single-threaded side near 1.0 is the one that limits.
+ *
+ * Opening N connections: a burst of thousands of connect() calls would overflow the server's
+ * backlog (on Linux the kernel then drops the SYN, and the client's kernel sends it again a
+ * second later). So connections open in a bounded batch: at most OPEN_IN_FLIGHT at a time
+ * are connecting or waiting for their first echo, which also proves that the server has
+ * accepted them before anything is measured. A connect that is refused or times out is tried
+ * again, at most CONNECT_ATTEMPTS times in all; each retry is counted and printed, and a
+ * connection that never opens is a failure.
+ *
+ * The client waits with epoll on Linux: a turn of its loop costs in proportion to the
+ * sockets that are ready, not to all that are open. Elsewhere (Windows: WSAPoll()) it waits
+ * with net_poll() over every socket, as the tutorial's own loop does. Both sit behind the few
+ * waiter_ functions below.
  *
  * Usage:
- *   echo_bench [--host HOST] --port PORT [--connections N] [--seconds S]
+ *   echo_bench [--host HOST] --port PORT [--connections N,...] [--seconds S]
+ *              [--churn K,...]
  *       measures a server that is already running, and prints the figures.
- *   echo_bench --suite DIR [--seconds S] [--repeat R] [--connections N,N,...]
- *              NAME=PROGRAM[,ARG...]...
- *       for each connection count and each program, starts the server on port 0 (through
- *       the tests' harness), measures it, stops it; R rounds of that, the median kept;
- *       writes DIR/results.csv and DIR/results.md, and every round's figures to
- *       DIR/rounds.csv.
+ *   echo_bench --suite DIR --build TYPE [--seconds S] [--repeat R] [--connections N,N,...]
+ *              [--churn K,...] [--absent NAME=WHY]... NAME=PROGRAM[,ARG...]...
+ *       for each measurement and each program, starts the server on port 0 (through the
+ *       tests' harness), measures it, stops it; R rounds of that, the median kept; writes
+ *       DIR/results.csv and DIR/results.md, and every round's figures to DIR/rounds.csv.
+ *       TYPE is the build type of the programs (CMake's configuration); the suite measures
+ *       optimized builds only. A server given with --absent, or whose program is missing
+ *       or exits at start, is left out with a line that says why.
+ *
+ * It raises its open-files limit (POSIX RLIMIT_NOFILE) to the hard limit; the servers it
+ * starts inherit it. Where that is too low for N connections, it measures the most the limit
+ * allows and says so.
  *
  * A tool that prints figures, not a test: nothing here passes or fails on a number.
  */
@@ -33,21 +64,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __linux__
+#    include <sys/epoll.h>
+#endif
 #ifndef _WIN32
+#    include <fcntl.h>
 #    include <signal.h>
+#    include <sys/resource.h>
 #    include <time.h>
 #endif
 
-/** The message of the round-trip measurement, in bytes. */
+/** The message of the round trips, of the greeting and of connect/echo/close, in bytes. */
 #define MESSAGE_SIZE 64
 /** What one send() of the stream measurement offers, in bytes. */
 #define STREAM_CHUNK 65536
 /** The length of the pattern the bytes come from: a prime, so that connections starting at
  *  different offsets never line up with each other, nor with the chunks. */
 #define PATTERN_LEN 65537
+/** Connections opening at once (connecting, or waiting for their first echo): few enough
+ *  that the server's backlog (SOMAXCONN: 4096 on Linux 5.4 and later) never fills. */
+#define OPEN_IN_FLIGHT 128
+/** How many times a connection may try to connect, the first time included. */
+#define CONNECT_ATTEMPTS 3
+/** How long a connect, with its first echo, may take before it counts as timed out. The
+ *  client's kernel sends a dropped SYN again after 1 s and 3 s (Linux). */
+#define CONNECT_TIMEOUT_MS 5000
+/** How long to wait before trying a refused or timed-out connect again. */
+#define RETRY_DELAY_MS 100
+/** How long opening all the connections of one measurement may take. */
+#define OPEN_DEADLINE_MS 120000
+/** How long one connect/echo/close may take before it counts as failed. */
+#define CHURN_TIMEOUT_MS 5000
+/** Descriptors kept for other uses than the connections: stdio, the harness's pipes, the
+ *  epoll descriptor, the server's listening socket. */
+#define DESCRIPTOR_MARGIN 64
+/** Readiness reports taken by one wait. */
+#define WAIT_BATCH 1024
+
+#define MAX_SERVERS 8
+#define MAX_COUNTS  8
+#define MAX_REPEATS 9
 
 /** The pattern, twice in a row: any PATTERN_LEN bytes from any offset are contiguous. */
 static unsigned char pattern[2 * PATTERN_LEN];
+
+/* Defined in the harness (child.c): captures what every child has written so far. */
+void child_pump_all(void);
 
 /** Microseconds on a clock that never jumps. */
 static long long now_us(void)
@@ -67,6 +129,12 @@ static long long now_us(void)
 #endif
 }
 
+static void out_of_memory(void)
+{
+    fprintf(stderr, "echo_bench: out of memory\n");
+    exit(1);
+}
+
 /** Fills the pattern with pseudo-random bytes (xorshift32), once. */
 static void make_pattern(void)
 {
@@ -79,26 +147,103 @@ static void make_pattern(void)
     }
 }
 
-/** One connection of the load. */
-struct connection {
-    SOCKET s;
-    bool failed;
-    size_t send_at, check_at;          /**< where in the pattern the next byte sent, and the
-                                            next byte expected back, come from */
-    size_t unsent;                     /**< bytes of the message (or stream chunk) to send */
-    unsigned long long sent, received; /**< bytes */
-    long long message_start_us;        /**< round trips: when the message in flight left */
-    unsigned long long round_trips;
-};
+/** The servers started by the suite write a line per client they close; a server whose
+ *  stdout pipe is full blocks in printf() and stops serving. Reads what they wrote, at
+ *  most every 20 ms, up to a pipe's worth (16 reads of 4 KiB) each time. */
+static void pump_servers(void)
+{
+    static long long last;
+    long long now = now_us();
+    if (now - last < 20000)
+        return;
+    last = now;
+    for (int i = 0; i < 16; i++)
+        child_pump_all();
+}
+
+/* ---- Figures -------------------------------------------------------------------------- */
+
+/** What is measured. */
+enum test { PING_PONG, STREAM, CHURN, IDLE, TEST_COUNT };
+
+static const char *const test_names[TEST_COUNT] = {"ping-pong", "stream", "connect-echo-close",
+                                                   "idle-memory"};
+static const char *const test_units[TEST_COUNT] = {"round_trips_per_s", "MiB_per_s",
+                                                   "connections_per_s", "bytes_per_connection"};
 
 /** The figures of one measurement. */
 struct figures {
-    double round_trips_per_s;
+    bool measured;
+    double value; /**< round trips/s, MiB/s, connections/s, or bytes */
     double p50_us, p99_us, max_us;
-    double mib_per_s;
-    int served; /**< connections that completed a round trip, or got stream bytes back */
-    int failed;
+    int served;  /**< connections served (see the measurements above) */
+    int of;      /**< out of this many */
+    int failed;  /**< connections that failed */
+    int retries; /**< connects tried again */
+    long rss_before_kib, rss_after_kib;
+    double open_s;           /**< how long opening the connections took */
+    double client_cores;     /**< processor time the load client used in the window, per
+                                  second: 1.0 is one core kept busy */
+    double server_cores;     /**< the same for the server, or -1 */
+    char first_failure[160]; /**< what went wrong first, if anything did */
 };
+
+/** The processor time this process has used, user and system, in microseconds. */
+static long long client_cpu_us(void)
+{
+#ifdef _WIN32
+    FILETIME created, exited, kernel, user;
+    if (!GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel, &user))
+        return 0;
+    /* FILETIMEs count 100-nanosecond units. */
+    unsigned long long k = ((unsigned long long)kernel.dwHighDateTime << 32) | kernel.dwLowDateTime;
+    unsigned long long u = ((unsigned long long)user.dwHighDateTime << 32) | user.dwLowDateTime;
+    return (long long)((k + u) / 10);
+#else
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return (long long)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000 +
+           usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+#endif
+}
+
+/** The processor time the server has used, in microseconds; -1 where it cannot be read. */
+static long long server_cpu_us(struct child *server)
+{
+#if defined(__linux__) || defined(_WIN32)
+    if (server != NULL)
+        return child_cpu_time_ms(server) * 1000;
+#endif
+    (void)server;
+    return -1;
+}
+
+/** When a window starts: the clock and both processes' processor time. */
+struct window {
+    long long start_us, client_us, server_us;
+    struct child *server;
+};
+
+static void window_start(struct window *w, struct child *server)
+{
+    w->server = server;
+    w->client_us = client_cpu_us();
+    w->server_us = server_cpu_us(server);
+    w->start_us = now_us();
+}
+
+/** Ends a window: the cores each side used go into @p f; returns the seconds it lasted. */
+static double window_end(const struct window *w, struct figures *f)
+{
+    long long elapsed = now_us() - w->start_us;
+    if (elapsed <= 0)
+        elapsed = 1;
+    f->client_cores = (double)(client_cpu_us() - w->client_us) / (double)elapsed;
+    long long server = server_cpu_us(w->server);
+    f->server_cores =
+        server >= 0 && w->server_us >= 0 ? (double)(server - w->server_us) / (double)elapsed : -1;
+    return (double)elapsed / 1e6;
+}
 
 /** A growable list of latencies, in microseconds. */
 struct latencies {
@@ -111,10 +256,8 @@ static void add_latency(struct latencies *l, long long us)
     if (l->count == l->capacity) {
         l->capacity = l->capacity ? l->capacity * 2 : 65536;
         l->values = realloc(l->values, l->capacity * sizeof *l->values);
-        if (l->values == NULL) {
-            fprintf(stderr, "echo_bench: out of memory\n");
-            exit(1);
-        }
+        if (l->values == NULL)
+            out_of_memory();
     }
     l->values[l->count++] = us;
 }
@@ -134,211 +277,687 @@ static double percentile(const struct latencies *l, double fraction)
     return (double)l->values[i];
 }
 
-/** Connects @p count blocking sockets, then makes them non-blocking. */
-static struct connection *open_connections(const char *host, const char *port, int count)
+/** Sorts the latencies and puts their percentiles into @p f. */
+static void summarize_latencies(struct latencies *l, struct figures *f)
 {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    if (getaddrinfo(host, port, &hints, &res) != 0) {
-        fprintf(stderr, "echo_bench: cannot resolve %s port %s\n", host, port);
-        exit(1);
-    }
-    struct connection *conns = calloc((size_t)count, sizeof *conns);
-    if (conns == NULL) {
-        fprintf(stderr, "echo_bench: out of memory\n");
-        exit(1);
-    }
-    for (int i = 0; i < count; i++) {
-        struct connection *c = &conns[i];
-        c->send_at = c->check_at = (size_t)i * 40503u % PATTERN_LEN;
-        c->s = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-        if (c->s == INVALID_SOCKET ||
-            connect(c->s, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR) {
-            report_socket_error("connect");
-            exit(1);
-        }
-        /* Small messages must leave at once, not wait for more (Nagle's algorithm). */
-        int on = 1;
-        setsockopt(c->s, IPPROTO_TCP, TCP_NODELAY, (const char *)&on, (int)sizeof on);
-        net_set_nonblocking(c->s);
-    }
-    freeaddrinfo(res);
-    return conns;
+    qsort(l->values, l->count, sizeof *l->values, compare_long_long);
+    f->p50_us = percentile(l, 0.50);
+    f->p99_us = percentile(l, 0.99);
+    f->max_us = percentile(l, 1.0);
 }
 
-static void close_connections(struct connection *conns, int count)
+/* ---- Connections ---------------------------------------------------------------------- */
+
+enum conn_state {
+    CONN_UNUSED,     /**< no socket (connect/echo/close: the slot waits for its next one) */
+    CONN_RETRY_WAIT, /**< a refused or timed-out connect, tried again at deadline_us */
+    CONN_CONNECTING, /**< connect() in progress */
+    CONN_ECHOING,    /**< the first message in flight: the greeting, or the one echo */
+    CONN_OPEN,       /**< open and greeted: idle, or in a measurement */
+    CONN_CLOSING,    /**< connect/echo/close: shut down, waiting for the server's end */
+    CONN_FAILED
+};
+
+/** One connection of the load. */
+struct connection {
+    SOCKET s;
+    enum conn_state state;
+    bool want_write;          /**< the waiter watches for room to send too */
+    int attempts;             /**< connects tried */
+    long long started_us;     /**< when its first connect began */
+    long long deadline_us;    /**< connecting: when it times out; retry: when to retry */
+    size_t send_at, check_at; /**< where in the pattern the next byte sent, and the next
+                                   byte expected back, come from */
+    size_t unsent;            /**< bytes of the message (or stream chunk) to send */
+    unsigned long long sent;  /**< bytes sent */
+    unsigned long long received, received_before; /**< bytes received; before the window */
+    long long message_start_us;                   /**< when the message in flight left */
+    unsigned long long round_trips;
+};
+
+/* ---- Waiting for readiness: epoll on Linux, net_poll() elsewhere ---------------------- */
+
+/** A socket the wait found ready; an error or a hang-up counts as both, so that the next
+ *  send() or recv() says which it is. */
+struct ready {
+    int index;
+    bool readable, writable;
+};
+
+#ifdef __linux__
+/* Linux: the kernel keeps the list of watched sockets; epoll_wait() returns only the ready
+ * ones. A socket leaves the list by itself when it is closed (none is ever duplicated). */
+struct waiter {
+    int epfd;
+    struct epoll_event events[WAIT_BATCH];
+};
+
+static void waiter_open(struct waiter *w, struct connection *conns, int count)
 {
-    for (int i = 0; i < count; i++) {
-        if (conns[i].s != INVALID_SOCKET)
-            closesocket(conns[i].s);
+    (void)conns;
+    (void)count;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->epfd < 0) {
+        report_socket_error("epoll_create1");
+        exit(1);
     }
-    free(conns);
 }
 
-static void fail(struct connection *c)
+static void waiter_close(struct waiter *w)
 {
-    c->failed = true;
-    closesocket(c->s);
+    close(w->epfd);
+}
+
+/** Watches connection @p index (@p add), or changes what is watched for on it. */
+static void waiter_watch(struct waiter *w, struct connection *c, int index, bool add)
+{
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = EPOLLIN | (c->want_write ? EPOLLOUT : 0);
+    event.data.u32 = (unsigned)index;
+    if (epoll_ctl(w->epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->s, &event) != 0) {
+        report_socket_error("epoll_ctl");
+        exit(1);
+    }
+}
+
+static int waiter_wait(struct waiter *w, struct ready *ready, int timeout_ms)
+{
+    int n = epoll_wait(w->epfd, w->events, WAIT_BATCH, timeout_ms);
+    if (n < 0) {
+        if (errno == EINTR)
+            return 0;
+        report_socket_error("epoll_wait");
+        exit(1);
+    }
+    for (int i = 0; i < n; i++) {
+        unsigned events = w->events[i].events;
+        ready[i].index = (int)w->events[i].data.u32;
+        ready[i].readable = (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0;
+        ready[i].writable = (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0;
+    }
+    return n;
+}
+#else
+/* Elsewhere: poll() or WSAPoll() over every open socket, the list built again for each
+ * wait from what each connection wants. */
+struct waiter {
+    struct connection *conns;
+    int count;
+    struct pollfd *fds;
+    int *which;
+};
+
+static void waiter_open(struct waiter *w, struct connection *conns, int count)
+{
+    w->conns = conns;
+    w->count = count;
+    w->fds = calloc((size_t)count, sizeof *w->fds);
+    w->which = calloc((size_t)count, sizeof *w->which);
+    if (w->fds == NULL || w->which == NULL)
+        out_of_memory();
+}
+
+static void waiter_close(struct waiter *w)
+{
+    free(w->fds);
+    free(w->which);
+}
+
+static void waiter_watch(struct waiter *w, struct connection *c, int index, bool add)
+{
+    (void)w; /* the next wait reads c->want_write */
+    (void)c;
+    (void)index;
+    (void)add;
+}
+
+static int waiter_wait(struct waiter *w, struct ready *ready, int timeout_ms)
+{
+    size_t n = 0;
+    for (int i = 0; i < w->count; i++) {
+        const struct connection *c = &w->conns[i];
+        if (c->s == INVALID_SOCKET)
+            continue;
+        w->fds[n].fd = c->s;
+        w->fds[n].events = (short)(POLLIN | (c->want_write ? POLLOUT : 0));
+        w->fds[n].revents = 0;
+        w->which[n++] = i;
+    }
+    if (n == 0) {
+        net_sleep_ms(timeout_ms);
+        return 0;
+    }
+    int got = net_poll(w->fds, n, timeout_ms);
+    if (got == SOCKET_ERROR) {
+        report_socket_error("net_poll");
+        exit(1);
+    }
+    int count = 0;
+    for (size_t k = 0; k < n && count < WAIT_BATCH; k++) {
+        short revents = w->fds[k].revents;
+        if (revents == 0)
+            continue;
+        ready[count].index = w->which[k];
+        ready[count].readable = (revents & (POLLIN | POLLERR | POLLHUP)) != 0;
+        ready[count].writable = (revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
+        count++;
+    }
+    return count;
+}
+#endif
+
+/* ---- The load: connections driven by one loop ----------------------------------------- */
+
+struct load {
+    const struct addrinfo *address;
+    struct connection *conns;
+    int count;
+    struct waiter waiter;
+    enum test test;
+    bool measuring; /**< in the window: round trips count */
+    struct latencies latencies;
+    int in_flight;    /**< retry-wait, connecting, echoing or closing */
+    int open, failed; /**< connections in CONN_OPEN, in CONN_FAILED */
+    int failures;     /**< failures in all (connect/echo/close reuses a failed slot) */
+    int retries, completed;
+    unsigned long long started; /**< connections begun (each its own place in the pattern) */
+    char first_failure[160];
+};
+
+static bool is_in_flight(enum conn_state s)
+{
+    return s == CONN_RETRY_WAIT || s == CONN_CONNECTING || s == CONN_ECHOING || s == CONN_CLOSING;
+}
+
+/** Moves a connection to @p state, keeping the load's counts. */
+static void set_state(struct load *l, struct connection *c, enum conn_state state)
+{
+    l->in_flight += is_in_flight(state) - is_in_flight(c->state);
+    l->open += (state == CONN_OPEN) - (c->state == CONN_OPEN);
+    l->failed += (state == CONN_FAILED) - (c->state == CONN_FAILED);
+    c->state = state;
+}
+
+static void close_connection(struct connection *c)
+{
+    if (c->s != INVALID_SOCKET)
+        closesocket(c->s);
     c->s = INVALID_SOCKET;
+    c->want_write = false;
+}
+
+/** Counts connection @p c as failed, saying why if it is the first. */
+static void fail(struct load *l, struct connection *c, const char *what, int code)
+{
+    if (l->first_failure[0] == '\0') {
+        if (code != 0)
+            snprintf(l->first_failure, sizeof l->first_failure, "%s: %s (%d)", what,
+                     net_error_name(code), code);
+        else
+            snprintf(l->first_failure, sizeof l->first_failure, "%s", what);
+    }
+    l->failures++;
+    close_connection(c);
+    set_state(l, c, CONN_FAILED);
+}
+
+/** Sets what the waiter watches on @p c. */
+static void want_write(struct load *l, struct connection *c, bool on)
+{
+    if (c->want_write == on || c->s == INVALID_SOCKET)
+        return;
+    c->want_write = on;
+    waiter_watch(&l->waiter, c, (int)(c - l->conns), false);
+}
+
+/** A non-blocking socket that is not inherited by the servers started later, and sends
+ *  small messages at once instead of waiting for more (Nagle's algorithm). */
+static SOCKET open_socket(int family)
+{
+#ifdef __linux__
+    /* One call instead of three. */
+    SOCKET s = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+#else
+    SOCKET s = socket(family, SOCK_STREAM, IPPROTO_TCP);
+    if (s != INVALID_SOCKET) {
+#    ifdef _WIN32
+        SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+#    else
+        fcntl(s, F_SETFD, FD_CLOEXEC);
+#    endif
+        if (net_set_nonblocking(s) == SOCKET_ERROR) {
+            closesocket(s);
+            return INVALID_SOCKET;
+        }
+    }
+#endif
+    if (s != INVALID_SOCKET) {
+        int on = 1;
+        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&on, (int)sizeof on);
+    }
+    return s;
+}
+
+static bool is_refused_or_timed_out(int code)
+{
+    return code == ERROR_CODE(ECONNREFUSED) || code == ERROR_CODE(ETIMEDOUT);
+}
+
+/** A connect refused or timed out: tried again later, unless it has had its attempts (or
+ *  this is connect/echo/close, where every connection counts as it goes). */
+static void retry_or_fail(struct load *l, struct connection *c, const char *what, int code)
+{
+    if (l->test == CHURN || c->attempts >= CONNECT_ATTEMPTS) {
+        char text[80];
+        snprintf(text, sizeof text, "%s, attempt %d of %d", what, c->attempts,
+                 l->test == CHURN ? 1 : CONNECT_ATTEMPTS);
+        fail(l, c, text, code);
+        return;
+    }
+    close_connection(c);
+    l->retries++;
+    c->deadline_us = now_us() + RETRY_DELAY_MS * 1000LL;
+    set_state(l, c, CONN_RETRY_WAIT);
+}
+
+/** Starts a connect on @p c (a first one, or again). */
+static void begin_connect(struct load *l, struct connection *c)
+{
+    long long now = now_us();
+    if (c->attempts == 0) {
+        c->started_us = now;
+        c->send_at = c->check_at = (size_t)(l->started++ * 40503u % PATTERN_LEN);
+    }
+    c->attempts++;
+    c->deadline_us = now + (l->test == CHURN ? CHURN_TIMEOUT_MS : CONNECT_TIMEOUT_MS) * 1000LL;
+    c->s = open_socket(l->address->ai_family);
+    if (c->s == INVALID_SOCKET) {
+        fail(l, c, "socket", net_last_error());
+        return;
+    }
+    set_state(l, c, CONN_CONNECTING);
+    c->want_write = true; /* a connect completes when the socket becomes writable */
+    waiter_watch(&l->waiter, c, (int)(c - l->conns), true);
+    if (connect(c->s, l->address->ai_addr, (int)l->address->ai_addrlen) == SOCKET_ERROR) {
+        int code = net_last_error();
+        if (net_would_block(code) || code == ERROR_CODE(EINPROGRESS))
+            return;
+        if (is_refused_or_timed_out(code))
+            retry_or_fail(l, c, "connect", code);
+        else
+            fail(l, c, "connect", code);
+    }
 }
 
 /** Sends what the socket takes of the message in flight or, for the stream, of one more
  *  chunk: every connection moves on a little in every turn. */
-static void send_some(struct connection *c, bool stream)
+static void send_some(struct load *l, struct connection *c)
 {
+    bool stream = l->test == STREAM && c->state == CONN_OPEN;
     if (stream && c->unsent == 0)
         c->unsent = STREAM_CHUNK;
     while (c->unsent > 0) {
         int n = send(c->s, (const char *)pattern + c->send_at, (int)c->unsent, MSG_NOSIGNAL);
         if (n == SOCKET_ERROR) {
-            if (!net_would_block(net_last_error()))
-                fail(c);
+            int code = net_last_error();
+            if (!net_would_block(code))
+                fail(l, c, "send", code);
+            else
+                want_write(l, c, true);
             return;
         }
         c->send_at = (c->send_at + (size_t)n) % PATTERN_LEN;
         c->unsent -= (size_t)n;
         c->sent += (unsigned long long)n;
     }
+    want_write(l, c, stream);
 }
 
-/** Starts the next message of the round-trip measurement. */
-static void start_message(struct connection *c)
+/** Sends the next message. */
+static void start_message(struct load *l, struct connection *c)
 {
     c->unsent = MESSAGE_SIZE;
     c->message_start_us = now_us();
-    send_some(c, false);
+    send_some(l, c);
 }
 
-/** Receives and checks what has arrived; completes round trips. */
-static void receive_some(struct connection *c, bool stream, struct latencies *latencies)
+/** The connect of @p c has completed, or failed. */
+static void connected(struct load *l, struct connection *c)
+{
+    if (l->test != CHURN) {
+        /* Whether it failed, and why: a refused connect is tried again. (connect/echo/close
+         * saves the call: its send() fails with the same error.) */
+        int code = 0;
+        socklen_t length = (socklen_t)sizeof code;
+        if (getsockopt(c->s, SOL_SOCKET, SO_ERROR, (char *)&code, &length) != 0)
+            code = net_last_error();
+        if (code != 0) {
+            if (is_refused_or_timed_out(code))
+                retry_or_fail(l, c, "connect", code);
+            else
+                fail(l, c, "connect", code);
+            return;
+        }
+    }
+    set_state(l, c, CONN_ECHOING);
+    start_message(l, c);
+}
+
+/** The message in flight on @p c has come back whole. */
+static void message_echoed(struct load *l, struct connection *c)
+{
+    long long now = now_us();
+    if (c->state == CONN_OPEN) {
+        /* A round trip of the ping-pong. */
+        if (l->measuring) {
+            add_latency(&l->latencies, now - c->message_start_us);
+            c->round_trips++;
+        }
+        start_message(l, c);
+    } else if (l->test == CHURN) {
+        /* The echo is back: our end of stream; the server's comes next. */
+        if (shutdown(c->s, SD_SEND) == SOCKET_ERROR) {
+            fail(l, c, "shutdown", net_last_error());
+            return;
+        }
+        set_state(l, c, CONN_CLOSING);
+    } else {
+        set_state(l, c, CONN_OPEN); /* greeted: the server has accepted it */
+    }
+}
+
+/** Receives and checks what has arrived. */
+static void receive_some(struct load *l, struct connection *c)
 {
     unsigned char buf[65536];
     for (int turn = 0; turn < 4; turn++) {
         int n = recv(c->s, (char *)buf, (int)sizeof buf, 0);
         if (n == SOCKET_ERROR) {
-            if (!net_would_block(net_last_error()))
-                fail(c);
+            int code = net_last_error();
+            if (!net_would_block(code))
+                fail(l, c, "recv", code);
             return;
         }
         if (n == 0) {
-            fail(c); /* the server closed a connection it should have kept */
+            if (c->state == CONN_CLOSING) {
+                /* connect/echo/close: done. */
+                add_latency(&l->latencies, now_us() - c->started_us);
+                l->completed++;
+                close_connection(c);
+                set_state(l, c, CONN_UNUSED);
+            } else {
+                fail(l, c, "the server closed a connection it should have kept", 0);
+            }
+            return;
+        }
+        if (c->received + (unsigned long long)n > c->sent) {
+            fail(l, c, "more bytes came back than were sent", 0);
             return;
         }
         if (memcmp(buf, pattern + c->check_at, (size_t)n) != 0) {
-            fail(c); /* a changed byte */
+            fail(l, c, "a byte came back changed", 0);
             return;
         }
         c->check_at = (c->check_at + (size_t)n) % PATTERN_LEN;
         c->received += (unsigned long long)n;
-        if (!stream && c->received == c->sent && c->unsent == 0) {
-            /* The whole message is back: one round trip. */
-            long long now = now_us();
-            add_latency(latencies, now - c->message_start_us);
-            c->round_trips++;
-            start_message(c);
+        bool stream = l->test == STREAM && c->state == CONN_OPEN;
+        if (!stream && c->state != CONN_CLOSING && c->received == c->sent && c->unsent == 0) {
+            message_echoed(l, c);
             return;
         }
     }
 }
 
-/** Runs one measurement of @p seconds over @p count connections to host:port. */
-static struct figures measure(const char *host, const char *port, int count, double seconds,
-                              bool stream)
+/** Acts on what the wait found ready. */
+static void serve_ready(struct load *l, const struct ready *ready, int n)
 {
-    struct figures f;
-    struct latencies latencies = {NULL, 0, 0};
-    memset(&f, 0, sizeof f);
-    struct connection *conns = open_connections(host, port, count);
-    struct pollfd *fds = calloc((size_t)count, sizeof *fds);
-    int *which = calloc((size_t)count, sizeof *which);
-    if (fds == NULL || which == NULL) {
-        fprintf(stderr, "echo_bench: out of memory\n");
-        exit(1);
-    }
-    long long start = now_us();
-    long long end = start + (long long)(seconds * 1e6);
-    for (int i = 0; i < count; i++) {
-        if (stream)
-            send_some(&conns[i], true);
-        else
-            start_message(&conns[i]);
-    }
-    for (long long now = now_us(); now < end; now = now_us()) {
-        size_t n = 0;
-        for (int i = 0; i < count; i++) {
-            struct connection *c = &conns[i];
-            if (c->failed)
-                continue;
-            fds[n].fd = c->s;
-            fds[n].events = (short)(POLLIN | (c->unsent > 0 || stream ? POLLOUT : 0));
-            fds[n].revents = 0;
-            which[n++] = i;
-        }
-        if (n == 0)
+    for (int k = 0; k < n; k++) {
+        struct connection *c = &l->conns[ready[k].index];
+        switch (c->state) {
+        case CONN_CONNECTING:
+            connected(l, c);
             break;
-        long long left_ms = (end - now) / 1000;
-        int ready = net_poll(fds, n, left_ms > 50 ? 50 : (int)left_ms + 1);
-        if (ready == SOCKET_ERROR) {
-            report_socket_error("net_poll");
-            exit(1);
-        }
-        for (size_t k = 0; k < n; k++) {
-            struct connection *c = &conns[which[k]];
-            if (fds[k].revents & (POLLOUT | POLLERR | POLLHUP))
-                send_some(c, stream);
-            if (!c->failed && (fds[k].revents & (POLLIN | POLLERR | POLLHUP)))
-                receive_some(c, stream, &latencies);
+        case CONN_ECHOING:
+        case CONN_OPEN:
+        case CONN_CLOSING:
+            if (ready[k].writable && c->want_write)
+                send_some(l, c);
+            if (c->s != INVALID_SOCKET && ready[k].readable)
+                receive_some(l, c);
+            break;
+        default:
+            break; /* already closed in this turn */
         }
     }
-    double elapsed = (double)(now_us() - start) / 1e6;
+}
+
+/** Times out the connections that have waited too long; starts the retries that are due. */
+static void check_deadlines(struct load *l)
+{
     long long now = now_us();
+    for (int i = 0; i < l->count; i++) {
+        struct connection *c = &l->conns[i];
+        if (c->state == CONN_RETRY_WAIT && now >= c->deadline_us) {
+            begin_connect(l, c);
+        } else if ((c->state == CONN_CONNECTING || c->state == CONN_ECHOING ||
+                    c->state == CONN_CLOSING) &&
+                   now >= c->deadline_us) {
+            if (c->state == CONN_CONNECTING)
+                retry_or_fail(l, c, "connect timed out", 0);
+            else if (c->state == CONN_ECHOING)
+                fail(l, c, "no echo in time", 0);
+            else
+                fail(l, c, "no end of stream from the server in time", 0);
+        }
+    }
+}
+
+static void load_init(struct load *l, const struct addrinfo *address, int count, enum test test)
+{
+    memset(l, 0, sizeof *l);
+    l->address = address;
+    l->count = count;
+    l->test = test;
+    l->conns = calloc((size_t)count, sizeof *l->conns);
+    if (l->conns == NULL)
+        out_of_memory();
+    for (int i = 0; i < count; i++)
+        l->conns[i].s = INVALID_SOCKET;
+    waiter_open(&l->waiter, l->conns, count);
+}
+
+static void load_free(struct load *l)
+{
+    for (int i = 0; i < l->count; i++)
+        close_connection(&l->conns[i]);
+    waiter_close(&l->waiter);
+    free(l->conns);
+    free(l->latencies.values);
+}
+
+/** Opens every connection of the load, OPEN_IN_FLIGHT at a time, each greeted with one echo.
+ *  Returns how long it took, in seconds. */
+static double open_all(struct load *l)
+{
+    static struct ready ready[WAIT_BATCH];
+    long long start = now_us(), deadline = start + OPEN_DEADLINE_MS * 1000LL;
+    long long last_check = start;
+    int next = 0;
+    while (l->open + l->failed < l->count) {
+        while (l->in_flight < OPEN_IN_FLIGHT && next < l->count)
+            begin_connect(l, &l->conns[next++]);
+        long long now = now_us();
+        if (now >= deadline) {
+            for (int i = 0; i < l->count; i++) {
+                struct connection *c = &l->conns[i];
+                if (c->state != CONN_OPEN && c->state != CONN_FAILED)
+                    fail(l, c, "not open when the time to open them all was up", 0);
+            }
+            break;
+        }
+        int n = waiter_wait(&l->waiter, ready, 10);
+        serve_ready(l, ready, n);
+        if (now_us() - last_check >= 20000) {
+            check_deadlines(l);
+            last_check = now_us();
+        }
+        pump_servers();
+    }
+    return (double)(now_us() - start) / 1e6;
+}
+
+/** Drives the load until @p end (microseconds), checking deadlines as it goes. */
+static void run_until(struct load *l, long long end)
+{
+    static struct ready ready[WAIT_BATCH];
+    long long last_check = now_us();
+    for (long long now = now_us(); now < end; now = now_us()) {
+        long long left_ms = (end - now) / 1000;
+        int n = waiter_wait(&l->waiter, ready, left_ms > 10 ? 10 : (int)left_ms + 1);
+        serve_ready(l, ready, n);
+        if (l->test == CHURN) {
+            /* Every slot that is free starts its next connection at once. */
+            for (int i = 0; i < l->count; i++) {
+                struct connection *c = &l->conns[i];
+                if (c->state == CONN_UNUSED || c->state == CONN_FAILED) {
+                    set_state(l, c, CONN_UNUSED); /* a failure stays counted in failures */
+                    memset(c, 0, sizeof *c);
+                    c->s = INVALID_SOCKET;
+                    begin_connect(l, c);
+                }
+            }
+        }
+        if (now_us() - last_check >= 20000) {
+            check_deadlines(l);
+            last_check = now_us();
+        }
+        pump_servers();
+    }
+}
+
+/** Reads the server's resident memory until it stays the same for 300 ms (at most 3 s): the
+ *  last connections' work may still be settling. */
+static long settled_resident_kib(struct child *server)
+{
+    long value = child_resident_kib(server);
+    long long since = now_us(), give_up = since + 3000000;
+    while (now_us() - since < 300000 && now_us() < give_up) {
+        net_sleep_ms(50);
+        child_pump_all();
+        long now = child_resident_kib(server);
+        if (now != value) {
+            value = now;
+            since = now_us();
+        }
+    }
+    return value;
+}
+
+/**
+ * One measurement of ping-pong or stream: opens @p count connections, runs for @p seconds,
+ * closes them. With @p idle (Linux), measures the server's memory per idle connection first,
+ * @p rss_before_kib being what it used before any connection.
+ */
+static void measure_echo(const struct addrinfo *address, int count, double seconds, enum test test,
+                         struct figures *f, struct child *server, long rss_before_kib,
+                         struct figures *idle)
+{
+    struct load l;
+    memset(f, 0, sizeof *f);
+    load_init(&l, address, count, test);
+    double open_s = open_all(&l);
+    if (idle != NULL) {
+        memset(idle, 0, sizeof *idle);
+        idle->measured = true;
+        idle->of = count;
+        idle->served = l.open;
+        idle->failed = l.failures;
+        idle->retries = l.retries;
+        idle->rss_before_kib = rss_before_kib;
+        idle->rss_after_kib = l.open > 0 ? settled_resident_kib(server) : rss_before_kib;
+        if (l.open > 0)
+            idle->value = (double)(idle->rss_after_kib - rss_before_kib) * 1024.0 / l.open;
+        snprintf(idle->first_failure, sizeof idle->first_failure, "%s", l.first_failure);
+    }
+
+    l.measuring = true;
+    for (int i = 0; i < count; i++) {
+        struct connection *c = &l.conns[i];
+        if (c->state != CONN_OPEN)
+            continue;
+        c->received_before = c->received;
+        if (test == STREAM)
+            send_some(&l, c);
+        else
+            start_message(&l, c);
+    }
+    struct window window;
+    window_start(&window, server);
+    run_until(&l, window.start_us + (long long)(seconds * 1e6));
+    long long now = now_us();
+    double elapsed = window_end(&window, f);
+    f->open_s = open_s;
+
     unsigned long long round_trips = 0, echoed = 0;
     for (int i = 0; i < count; i++) {
-        struct connection *c = &conns[i];
+        struct connection *c = &l.conns[i];
         round_trips += c->round_trips;
-        echoed += c->received;
-        f.failed += c->failed;
-        f.served += stream ? c->received > 0 : c->round_trips > 0;
+        echoed += c->received - c->received_before;
+        if (c->state == CONN_FAILED)
+            continue;
+        if (test == STREAM)
+            f->served += c->received > c->received_before;
+        else
+            f->served += c->round_trips > 0;
         /* A message still out counts with its age: a connection never served must not
          * vanish from the latencies. */
-        if (!stream && !c->failed)
-            add_latency(&latencies, now - c->message_start_us);
+        if (test == PING_PONG && c->state == CONN_OPEN)
+            add_latency(&l.latencies, now - c->message_start_us);
     }
-    qsort(latencies.values, latencies.count, sizeof *latencies.values, compare_long_long);
-    f.round_trips_per_s = (double)round_trips / elapsed;
-    f.p50_us = percentile(&latencies, 0.50);
-    f.p99_us = percentile(&latencies, 0.99);
-    f.max_us = percentile(&latencies, 1.0);
-    f.mib_per_s = (double)echoed / elapsed / (1024.0 * 1024.0);
-    free(latencies.values);
-    free(fds);
-    free(which);
-    close_connections(conns, count);
-    return f;
+    f->measured = true;
+    f->of = count;
+    f->failed = l.failures;
+    f->retries = l.retries;
+    f->value = test == STREAM ? (double)echoed / elapsed / (1024.0 * 1024.0)
+                              : (double)round_trips / elapsed;
+    if (test == PING_PONG)
+        summarize_latencies(&l.latencies, f);
+    snprintf(f->first_failure, sizeof f->first_failure, "%s", l.first_failure);
+    load_free(&l);
 }
 
-/** Parses "1,64,512" into @p counts; returns how many. */
-static int parse_counts(const char *text, int *counts, int max)
+/** One measurement of connect/echo/close with @p in_flight connections at a time. */
+static void measure_churn(const struct addrinfo *address, int in_flight, double seconds,
+                          struct figures *f, struct child *server)
 {
-    int n = 0;
-    while (*text != '\0' && n < max) {
-        counts[n++] = atoi(text);
-        const char *comma = strchr(text, ',');
-        if (comma == NULL)
-            break;
-        text = comma + 1;
-    }
-    return n;
+    struct load l;
+    memset(f, 0, sizeof *f);
+    load_init(&l, address, in_flight, CHURN);
+    struct window window;
+    window_start(&window, server);
+    for (int i = 0; i < in_flight; i++)
+        begin_connect(&l, &l.conns[i]);
+    run_until(&l, window.start_us + (long long)(seconds * 1e6));
+    double elapsed = window_end(&window, f);
+    /* Connections still in flight at the end are neither completed nor failed. */
+    f->measured = true;
+    f->served = l.completed;
+    f->failed = l.failures;
+    f->of = l.completed + l.failures;
+    f->value = (double)l.completed / elapsed;
+    summarize_latencies(&l.latencies, f);
+    snprintf(f->first_failure, sizeof f->first_failure, "%s", l.first_failure);
+    load_free(&l);
 }
 
-/** A description of this machine for the results: processor model and count. */
-static void describe_machine(char *buf, size_t size)
+/* ---- The machine and its limits ------------------------------------------------------- */
+
+/** This machine's processor model and its number of cores (online processors). */
+static int describe_machine(char *model, size_t size)
 {
-    char model[128] = "unknown processor";
     int cores = 0;
+    snprintf(model, size, "unknown processor");
 #ifdef _WIN32
     SYSTEM_INFO info;
     GetSystemInfo(&info);
@@ -350,7 +969,7 @@ static void describe_machine(char *buf, size_t size)
         char line[256];
         while (fgets(line, sizeof line, f) != NULL) {
             if (strncmp(line, "model name", 10) == 0 && strchr(line, ':') != NULL) {
-                snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+                snprintf(model, size, "%s", strchr(line, ':') + 2);
                 model[strcspn(model, "\n")] = '\0';
                 break;
             }
@@ -358,8 +977,68 @@ static void describe_machine(char *buf, size_t size)
         fclose(f);
     }
 #endif
-    snprintf(buf, size, "%s, %d core%s", model, cores, cores == 1 ? "" : "s");
+    return cores;
 }
+
+/**
+ * Raises this process's open-files limit to the hard limit (POSIX RLIMIT_NOFILE); the
+ * servers started afterwards inherit it. Describes the outcome in @p note.
+ * @return the limit now in force; 0 where there is none to respect (Windows).
+ */
+static unsigned long raise_open_files_limit(char *note, size_t size)
+{
+#ifdef _WIN32
+    snprintf(note, size, "none (Windows has no per-process limit on sockets)");
+    return 0;
+#else
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        snprintf(note, size, "unknown (getrlimit failed)");
+        return 1024;
+    }
+    rlim_t was = limit.rlim_cur;
+    if (limit.rlim_cur != limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        /* An unlimited hard limit is not a value Linux takes for the soft one: it stops at
+         * fs.nr_open (1048576 unless changed). */
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0 && limit.rlim_max == RLIM_INFINITY) {
+            limit.rlim_cur = 1048576;
+            setrlimit(RLIMIT_NOFILE, &limit);
+        }
+        getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur == RLIM_INFINITY) {
+        snprintf(note, size, "unlimited");
+        return 0;
+    }
+    if (limit.rlim_cur == was)
+        snprintf(note, size, "%lu (the hard limit; the servers inherit it)",
+                 (unsigned long)limit.rlim_cur);
+    else
+        snprintf(note, size, "%lu (raised from %lu to the hard limit; the servers inherit it)",
+                 (unsigned long)limit.rlim_cur, (unsigned long)was);
+    return (unsigned long)limit.rlim_cur;
+#endif
+}
+
+/** Lowers each count to what @p limit allows one process (0: no limit), saying so in
+ *  @p notes. */
+static void fit_counts(int *counts, int n, unsigned long limit, char *notes, size_t size)
+{
+    for (int k = 0; k < n; k++) {
+        if (limit == 0 || (unsigned long)counts[k] + DESCRIPTOR_MARGIN <= limit)
+            continue;
+        int fits = limit > DESCRIPTOR_MARGIN ? (int)(limit - DESCRIPTOR_MARGIN) : 1;
+        size_t used = strlen(notes);
+        snprintf(notes + used, size - used,
+                 "%d connections need about %d descriptors in the client and in the server, "
+                 "and the limit is %lu: measured with %d instead. ",
+                 counts[k], counts[k] + DESCRIPTOR_MARGIN, limit, fits);
+        counts[k] = fits;
+    }
+}
+
+/* ---- Servers -------------------------------------------------------------------------- */
 
 /** One server of the suite: a name, a program and its extra arguments. */
 struct server_spec {
@@ -367,6 +1046,7 @@ struct server_spec {
     char program[1024];
     const char *args[8];
     char storage[256];
+    char left_out[300]; /**< why it is not measured; empty if it is */
 };
 
 static void parse_server(const char *text, struct server_spec *spec)
@@ -393,13 +1073,123 @@ static void parse_server(const char *text, struct server_spec *spec)
     }
 }
 
-static void print_figures(FILE *out, const char *name, int connections, const struct figures *rtt,
-                          const struct figures *stream)
+/** A server started for one measurement. */
+struct running {
+    struct child *process;
+    struct addrinfo *address;
+};
+
+static struct addrinfo *resolve(const char *host, const char *port)
 {
-    fprintf(out, "%s,%d,%.0f,%.0f,%.0f,%.0f,%.1f,%d,%d,%d\n", name, connections,
-            rtt->round_trips_per_s, rtt->p50_us, rtt->p99_us, rtt->max_us, stream->mib_per_s,
-            rtt->served, stream->served, rtt->failed + stream->failed);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    if (getaddrinfo(host, port, &hints, &res) != 0) {
+        fprintf(stderr, "echo_bench: cannot resolve %s port %s\n", host, port);
+        exit(1);
+    }
+    return res;
 }
+
+/**
+ * Starts @p spec on port 0 and waits for its `listening on ADDRESS:PORT` line. A fresh server
+ * for each measurement: nothing left over from the last one.
+ * @return true if it is listening; false, with the reason in @p why, if it exited first.
+ */
+static bool start_server(const struct server_spec *spec, struct running *r, char *why, size_t size)
+{
+    const char *args[12] = {"--port", "0"};
+    int n = 2;
+    for (int i = 0; spec->args[i] != NULL && n < 11; i++)
+        args[n++] = spec->args[i];
+    args[n] = NULL;
+    r->process = child_start_argv(spec->program, args);
+    const char *line;
+    while ((line = child_read_line(r->process, HARNESS_READY_MS)) != NULL &&
+           strncmp(line, "listening on ", 13) != 0) {
+    }
+    if (line == NULL) {
+        /* It closed its stdout: it exited, or could not be started at all. */
+        char text[200];
+        snprintf(text, sizeof text, "%s", child_stderr(r->process));
+        text[strcspn(text, "\r\n")] = '\0';
+        snprintf(why, size, "it exited at start (%s)", text[0] ? text : "nothing on stderr");
+        child_free(r->process);
+        r->process = NULL;
+        return false;
+    }
+    /* "listening on 127.0.0.1:40000" or "listening on [::1]:40000" */
+    char host[80], port[8];
+    const char *address = line + 13;
+    const char *colon = strrchr(address, ':');
+    if (colon == NULL) {
+        snprintf(why, size, "no port in \"%s\"", line);
+        child_free(r->process);
+        r->process = NULL;
+        return false;
+    }
+    snprintf(port, sizeof port, "%s", colon + 1);
+    size_t host_length = (size_t)(colon - address);
+    if (address[0] == '[') {
+        address++;
+        host_length -= 2;
+    }
+    if (host_length >= sizeof host)
+        host_length = sizeof host - 1;
+    memcpy(host, address, host_length);
+    host[host_length] = '\0';
+    r->address = resolve(host, port);
+    return true;
+}
+
+static void stop_server(struct running *r)
+{
+    child_free(r->process);
+    freeaddrinfo(r->address);
+}
+
+/** Records a measurement that could not be made because the server did not start. */
+static void not_started(struct figures *f, int of, const char *why)
+{
+    memset(f, 0, sizeof *f);
+    f->measured = true;
+    f->of = of;
+    f->failed = of;
+    f->server_cores = -1;
+    snprintf(f->first_failure, sizeof f->first_failure, "the server did not start: %.120s", why);
+}
+
+/** Measures @p spec once: @p test with @p count connections (or in flight); for ping-pong
+ *  with @p idle, the memory per idle connection too (Linux). */
+static void measure_server(const struct server_spec *spec, enum test test, int count,
+                           double seconds, struct figures *f, struct figures *idle)
+{
+    struct running server;
+    char why[256];
+    if (!start_server(spec, &server, why, sizeof why)) {
+        not_started(f, count, why);
+        if (idle != NULL)
+            not_started(idle, count, why);
+        return;
+    }
+    if (test == CHURN) {
+        measure_churn(server.address, count, seconds, f, server.process);
+    } else {
+        long before = 0;
+#ifdef __linux__
+        if (idle != NULL)
+            before = child_resident_kib(server.process);
+#else
+        idle = NULL; /* resident memory is read from Linux's /proc */
+#endif
+        measure_echo(server.address, count, seconds, test, f, server.process, before, idle);
+    }
+    stop_server(&server);
+}
+
+/* ---- Results -------------------------------------------------------------------------- */
 
 /** Formats microseconds for the table: "85 µs", "12.5 ms", "2.0 s". */
 static const char *format_us(double us, char *buf, size_t size)
@@ -426,142 +1216,402 @@ static double median(double *values, int n)
     return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-#define MAX_SERVERS 8
-#define MAX_COUNTS  8
-#define MAX_REPEATS 9
-
-/** Starts one server of the suite, measures it once, and stops it. */
-static struct figures measure_server(const struct server_spec *spec, int connections,
-                                     double seconds, bool stream)
+/** "0.93 + 1.02": the cores the client and the server used, for the tables. */
+static const char *format_cores(const struct figures *f, char *buf, size_t size)
 {
-    /* A fresh server for each measurement: nothing left over from the last one (08 would
-     * still be serving the one client it picked). */
-    struct server server = server_start(spec->program, "listening on ", spec->args[0],
-                                        spec->args[1], spec->args[2], spec->args[3], NULL);
-    struct figures f = measure(server.host, server.port, connections, seconds, stream);
-    child_free(server.process);
+    if (f->server_cores >= 0)
+        snprintf(buf, size, "%.2f + %.2f", f->client_cores, f->server_cores);
+    else
+        snprintf(buf, size, "%.2f + ?", f->client_cores);
+    return buf;
+}
+
+/** The figures of @p n rounds in one: the median of each figure, the served count of the
+ *  worst round, every failure and retry of every round. */
+static struct figures combine(const struct figures *rounds, int n)
+{
+    struct figures all;
+    double v[8][MAX_REPEATS];
+    memset(&all, 0, sizeof all);
+    int m = 0;
+    for (int r = 0; r < n; r++) {
+        const struct figures *f = &rounds[r];
+        if (!f->measured)
+            continue;
+        v[0][m] = f->value;
+        v[1][m] = f->p50_us;
+        v[2][m] = f->p99_us;
+        v[3][m] = f->max_us;
+        v[4][m] = (double)f->rss_before_kib;
+        v[5][m] = (double)f->rss_after_kib;
+        v[6][m] = f->client_cores;
+        v[7][m] = f->server_cores;
+        if (m == 0 || f->served < all.served) {
+            all.served = f->served;
+            all.of = f->of;
+        }
+        all.failed += f->failed;
+        all.retries += f->retries;
+        if (all.first_failure[0] == '\0')
+            snprintf(all.first_failure, sizeof all.first_failure, "%s", f->first_failure);
+        m++;
+    }
+    if (m == 0)
+        return all;
+    all.measured = true;
+    all.value = median(v[0], m);
+    all.p50_us = median(v[1], m);
+    all.p99_us = median(v[2], m);
+    all.max_us = median(v[3], m);
+    all.rss_before_kib = (long)median(v[4], m);
+    all.rss_after_kib = (long)median(v[5], m);
+    all.client_cores = median(v[6], m);
+    all.server_cores = median(v[7], m);
+    return all;
+}
+
+static const char *csv_header = "build,cores,server,test,connections,value,unit,p50_us,p99_us,"
+                                "max_us,served,of,failures,connect_retries,rss_before_kib,"
+                                "rss_after_kib,client_cores,server_cores\n";
+
+/** One line of results.csv or rounds.csv; figures a test does not have are left empty. */
+static void write_csv_row(FILE *out, const char *build, int cores, const char *server,
+                          enum test test, int connections, const struct figures *f)
+{
+    fprintf(out, "%s,%d,%s,%s,%d,%.*f,%s,", build, cores, server, test_names[test], connections,
+            test == STREAM ? 1 : 0, f->value, test_units[test]);
+    if (test == PING_PONG || test == CHURN)
+        fprintf(out, "%.0f,%.0f,%.0f,", f->p50_us, f->p99_us, f->max_us);
+    else
+        fprintf(out, ",,,");
+    fprintf(out, "%d,%d,%d,%d,", f->served, f->of, f->failed, f->retries);
+    if (test == IDLE)
+        fprintf(out, "%ld,%ld,,\n", f->rss_before_kib, f->rss_after_kib);
+    else if (f->server_cores >= 0)
+        fprintf(out, ",,%.2f,%.2f\n", f->client_cores, f->server_cores);
+    else
+        fprintf(out, ",,%.2f,\n", f->client_cores);
+}
+
+/** What a line of the run says about one measurement. */
+static void print_round_line(int round, const char *server, enum test test, int count,
+                             const struct figures *f)
+{
+    char p50[32], p99[32];
+    switch (test) {
+    case PING_PONG:
+        printf("round %d: %-18s %5d connections: ping-pong %.0f round trips/s, p50 %s, p99 %s, "
+               "%d of %d served",
+               round, server, count, f->value, format_us(f->p50_us, p50, sizeof p50),
+               format_us(f->p99_us, p99, sizeof p99), f->served, f->of);
+        break;
+    case STREAM:
+        printf("round %d: %-18s %5d connections: stream %.1f MiB/s, %d of %d served", round, server,
+               count, f->value, f->served, f->of);
+        break;
+    case CHURN:
+        printf("round %d: %-18s %5d in flight: connect/echo/close %.0f connections/s, p99 %s",
+               round, server, count, f->value, format_us(f->p99_us, p99, sizeof p99));
+        break;
+    default:
+        printf("round %d: %-18s %5d idle connections: resident %ld KiB before, %ld KiB with "
+               "%d open: %.0f bytes each",
+               round, server, count, f->rss_before_kib, f->rss_after_kib, f->served, f->value);
+        break;
+    }
+    if (test != IDLE && test != CHURN)
+        printf("; opened in %.1f s", f->open_s);
+    if (test != IDLE) {
+        printf("; cores used: client %.2f", f->client_cores);
+        if (f->server_cores >= 0)
+            printf(", server %.2f", f->server_cores);
+    }
+    printf("; %d failure%s, %d connect retr%s", f->failed, f->failed == 1 ? "" : "s", f->retries,
+           f->retries == 1 ? "y" : "ies");
+    if (f->first_failure[0] != '\0')
+        printf(" (first: %s)", f->first_failure);
+    printf("\n");
+    fflush(stdout);
+}
+
+/** Everything the suite measured: [server][test][count][round]. */
+static struct figures results[MAX_SERVERS][TEST_COUNT][MAX_COUNTS][MAX_REPEATS];
+
+/** What the suite was asked, and what it found about the machine. */
+struct suite {
+    const char *dir, *build;
+    double seconds;
+    int repeats;
+    int counts[MAX_COUNTS], count_n;
+    int churn[MAX_COUNTS], churn_n;
+    struct server_spec specs[MAX_SERVERS];
+    int server_n;
+    char model[128];
+    int cores;
+    char limit_note[160];
+    char notes[1024];
+};
+
+static void write_markdown(FILE *md, const struct suite *s,
+                           struct figures agg[MAX_SERVERS][TEST_COUNT][MAX_COUNTS])
+{
+    char a[32], b[32], c[32], d[32];
+    fprintf(md,
+            "Measured by `echo_bench` on %s, %d core%s; client and servers on the same machine, "
+            "over loopback (127.0.0.1). Build: %s (the servers, the load client and "
+            "`uv_echo_server.c`; libuv itself is the system's optimized library). %d round%s "
+            "of %.1f s per figure, the median shown; *served* is the worst round's, failures "
+            "and connect retries are the sums over all rounds; *cores used* is the processor "
+            "time the load client and the server used in the (ping-pong) window, per second of "
+            "it. Open-files limit: %s.\n\n",
+            s->model, s->cores, s->cores == 1 ? "" : "s", s->build, s->repeats,
+            s->repeats == 1 ? "" : "s", s->seconds, s->limit_note);
+    for (int i = 0; i < s->server_n; i++) {
+        if (s->specs[i].left_out[0] != '\0')
+            fprintf(md, "Left out: `%s`: %s.\n\n", s->specs[i].name, s->specs[i].left_out);
+    }
+    if (s->notes[0] != '\0')
+        fprintf(md, "%s\n\n", s->notes);
+
+    fprintf(md,
+            "**Ping-pong and stream.** Ping-pong: one %d-byte message in flight per "
+            "connection. Stream: each connection sends %d-byte chunks as fast as the server "
+            "takes them, reading the echo at the same time. Before each window the "
+            "connections open, %d at a time, each echoing one message.\n\n",
+            MESSAGE_SIZE, STREAM_CHUNK, OPEN_IN_FLIGHT);
+    fprintf(md, "| server | build | cores | connections | round trips/s | latency p50 | "
+                "latency p99 | longest wait | served | stream MiB/s | stream served | "
+                "failures | connect retries | cores used |\n");
+    fprintf(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < s->server_n; i++) {
+        for (int k = 0; k < s->count_n && s->specs[i].left_out[0] == '\0'; k++) {
+            const struct figures *p = &agg[i][PING_PONG][k], *st = &agg[i][STREAM][k];
+            fprintf(md,
+                    "| %s | %s | %d | %d | %.0f | %s | %s | %s | %d of %d | %.1f | %d of %d | %d "
+                    "| %d | %s |\n",
+                    s->specs[i].name, s->build, s->cores, s->counts[k], p->value,
+                    format_us(p->p50_us, a, sizeof a), format_us(p->p99_us, b, sizeof b),
+                    format_us(p->max_us, c, sizeof c), p->served, p->of, st->value, st->served,
+                    st->of, p->failed + st->failed, p->retries + st->retries,
+                    format_cores(p, d, sizeof d));
+        }
+    }
+
+    fprintf(md,
+            "\n**Connect, echo, close.** A new connection, one %d-byte echo, our end of "
+            "stream, the server's, closed; so many in flight at once. The time is a "
+            "connection's whole life.\n\n",
+            MESSAGE_SIZE);
+    fprintf(md, "| server | build | cores | in flight | connections/s | time p50 | time p99 | "
+                "longest | failures | cores used |\n");
+    fprintf(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < s->server_n; i++) {
+        for (int k = 0; k < s->churn_n && s->specs[i].left_out[0] == '\0'; k++) {
+            const struct figures *f = &agg[i][CHURN][k];
+            fprintf(md, "| %s | %s | %d | %d | %.0f | %s | %s | %s | %d | %s |\n", s->specs[i].name,
+                    s->build, s->cores, s->churn[k], f->value, format_us(f->p50_us, a, sizeof a),
+                    format_us(f->p99_us, b, sizeof b), format_us(f->max_us, c, sizeof c), f->failed,
+                    format_cores(f, d, sizeof d));
+        }
+    }
+
+    int idle_count = s->counts[s->count_n - 1];
+#ifdef __linux__
+    fprintf(md,
+            "\n**Memory per idle connection.** The server's resident memory (VmRSS in "
+            "/proc/PID/status) right after it said it was listening, and again with %d "
+            "connections open, each having echoed one message; the difference divided by "
+            "the connections open.\n\n",
+            idle_count);
+    fprintf(md, "| server | build | cores | idle connections | resident before | resident "
+                "after | bytes per connection | open |\n");
+    fprintf(md, "|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < s->server_n; i++) {
+        const struct figures *f = &agg[i][IDLE][0];
+        if (s->specs[i].left_out[0] != '\0' || !f->measured)
+            continue;
+        fprintf(md, "| %s | %s | %d | %d | %ld KiB | %ld KiB | %.0f | %d of %d |\n",
+                s->specs[i].name, s->build, s->cores, idle_count, f->rss_before_kib,
+                f->rss_after_kib, f->value, f->served, f->of);
+    }
+#else
+    fprintf(md, "\nMemory per idle connection: not measured on this system (it reads the "
+                "server's resident memory from Linux's /proc).\n");
+    (void)idle_count;
+#endif
+}
+
+static FILE *open_output(const char *dir, const char *name)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "echo_bench: cannot write %s\n", path);
+        exit(1);
+    }
     return f;
 }
 
-static int run_suite(const char *dir, double seconds, int repeats, const int *counts, int count_n,
-                     char **servers, int server_n)
+static int run_suite(struct suite *s)
 {
-    static struct server_spec specs[MAX_SERVERS];
-    static struct figures rtt[MAX_SERVERS][MAX_COUNTS][MAX_REPEATS];
-    static struct figures stream[MAX_SERVERS][MAX_COUNTS][MAX_REPEATS];
-    char path[1200], machine[200];
+    static struct figures agg[MAX_SERVERS][TEST_COUNT][MAX_COUNTS];
+    printf("machine: %s, %d core%s; build: %s; %d round%s of %.1f s per figure; open-files "
+           "limit: %s\n",
+           s->model, s->cores, s->cores == 1 ? "" : "s", s->build, s->repeats,
+           s->repeats == 1 ? "" : "s", s->seconds, s->limit_note);
+    if (s->notes[0] != '\0')
+        printf("%s\n", s->notes);
+#ifndef __linux__
+    printf("memory per idle connection: not measured here (it needs Linux's /proc)\n");
+#endif
 
-    if (server_n > MAX_SERVERS || count_n > MAX_COUNTS || repeats < 1 || repeats > MAX_REPEATS) {
-        fprintf(stderr, "echo_bench: at most %d servers, %d counts and %d repeats\n", MAX_SERVERS,
-                MAX_COUNTS, MAX_REPEATS);
-        return 2;
+    /* A server that cannot start here (a step that needs what this system lacks) is left
+     * out, with a line that says so. */
+    int measured = 0;
+    for (int i = 0; i < s->server_n; i++) {
+        struct server_spec *spec = &s->specs[i];
+        struct running server;
+        if (spec->left_out[0] == '\0' &&
+            start_server(spec, &server, spec->left_out, sizeof spec->left_out))
+            stop_server(&server);
+        if (spec->left_out[0] != '\0')
+            printf("%s: left out: %s\n", spec->name, spec->left_out);
+        else
+            measured++;
     }
-    for (int s = 0; s < server_n; s++)
-        parse_server(servers[s], &specs[s]);
-    describe_machine(machine, sizeof machine);
-    printf("machine: %s; %d round%s of %.1f s per figure\n", machine, repeats,
-           repeats == 1 ? "" : "s", seconds);
-
-    /* Every round's figures too, to show how much they vary. */
-    snprintf(path, sizeof path, "%s/rounds.csv", dir);
-    FILE *rounds = fopen(path, "w");
-    if (rounds == NULL) {
-        fprintf(stderr, "echo_bench: cannot write to %s\n", dir);
+    if (measured == 0) {
+        fprintf(stderr, "echo_bench: no server to measure\n");
         return 1;
     }
-    fprintf(rounds, "round,server,connections,round_trips_per_s,p50_us,p99_us,max_us,"
-                    "stream_mib_per_s,served_round_trips,served_stream,errors\n");
 
-    /* Side by side: each round measures every server at every count, one after the other,
-     * so that whatever else the machine does weighs on all of them alike. */
-    for (int r = 0; r < repeats; r++) {
-        for (int k = 0; k < count_n; k++) {
-            for (int s = 0; s < server_n; s++) {
-                rtt[s][k][r] = measure_server(&specs[s], counts[k], seconds, false);
-                stream[s][k][r] = measure_server(&specs[s], counts[k], seconds, true);
-                printf("round %d: %-18s %4d connections: %8.0f round trips/s, %7.1f MiB/s\n", r + 1,
-                       specs[s].name, counts[k], rtt[s][k][r].round_trips_per_s,
-                       stream[s][k][r].mib_per_s);
-                fflush(stdout);
-                fprintf(rounds, "%d,", r + 1);
-                print_figures(rounds, specs[s].name, counts[k], &rtt[s][k][r], &stream[s][k][r]);
+    FILE *rounds = open_output(s->dir, "rounds.csv");
+    fprintf(rounds, "round,%s", csv_header);
+    int idle_k = s->count_n - 1; /* the memory per idle connection: at the largest count */
+
+    /* Side by side: each round measures every server, one after the other, so that whatever
+     * else the machine does weighs on all of them alike. */
+    for (int r = 0; r < s->repeats; r++) {
+        for (int k = 0; k < s->count_n; k++) {
+            for (int i = 0; i < s->server_n; i++) {
+                const struct server_spec *spec = &s->specs[i];
+                if (spec->left_out[0] != '\0')
+                    continue;
+                struct figures *idle = NULL;
+#ifdef __linux__
+                if (k == idle_k)
+                    idle = &results[i][IDLE][0][r];
+#endif
+                for (enum test t = PING_PONG; t <= STREAM; t++) {
+                    struct figures *f = &results[i][t][k][r];
+                    measure_server(spec, t, s->counts[k], s->seconds, f,
+                                   t == PING_PONG ? idle : NULL);
+                    print_round_line(r + 1, spec->name, t, s->counts[k], f);
+                    fprintf(rounds, "%d,", r + 1);
+                    write_csv_row(rounds, s->build, s->cores, spec->name, t, s->counts[k], f);
+                }
+                if (idle != NULL) {
+                    print_round_line(r + 1, spec->name, IDLE, s->counts[k], idle);
+                    fprintf(rounds, "%d,", r + 1);
+                    write_csv_row(rounds, s->build, s->cores, spec->name, IDLE, s->counts[k], idle);
+                }
             }
         }
+        for (int k = 0; k < s->churn_n; k++) {
+            for (int i = 0; i < s->server_n; i++) {
+                const struct server_spec *spec = &s->specs[i];
+                if (spec->left_out[0] != '\0')
+                    continue;
+                struct figures *f = &results[i][CHURN][k][r];
+                measure_server(spec, CHURN, s->churn[k], s->seconds, f, NULL);
+                print_round_line(r + 1, spec->name, CHURN, s->churn[k], f);
+                fprintf(rounds, "%d,", r + 1);
+                write_csv_row(rounds, s->build, s->cores, spec->name, CHURN, s->churn[k], f);
+            }
+        }
+        fflush(rounds);
     }
     fclose(rounds);
 
-    snprintf(path, sizeof path, "%s/results.csv", dir);
-    FILE *csv = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/results.md", dir);
-    FILE *md = fopen(path, "w");
-    if (csv == NULL || md == NULL) {
-        fprintf(stderr, "echo_bench: cannot write to %s\n", dir);
-        return 1;
-    }
-    fprintf(csv, "server,connections,round_trips_per_s,p50_us,p99_us,max_us,stream_mib_per_s,"
-                 "served_round_trips,served_stream,errors\n");
-    fprintf(md,
-            "Measured by `echo_bench` on %s, client and servers on the same machine over "
-            "loopback: %d round%s of %.1f s per figure, the median shown; round trips of %d "
-            "bytes, one in flight per connection; the stream in chunks of %d bytes.\n\n",
-            machine, repeats, repeats == 1 ? "" : "s", seconds, MESSAGE_SIZE, STREAM_CHUNK);
-    fprintf(md, "| server | connections | round trips/s | latency p50 | latency p99 | "
-                "longest wait | stream MiB/s | connections served | errors |\n");
-    fprintf(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    printf("\n%-18s %5s %13s %10s %10s %9s %9s %6s\n", "server", "conns", "round trips/s", "p50",
-           "p99", "MiB/s", "served", "errors");
-    for (int s = 0; s < server_n; s++) {
-        for (int k = 0; k < count_n; k++) {
-            struct figures a, b;
-            double v[5][MAX_REPEATS];
-            memset(&a, 0, sizeof a);
-            memset(&b, 0, sizeof b);
-            a.served = b.served = counts[k];
-            for (int r = 0; r < repeats; r++) {
-                v[0][r] = rtt[s][k][r].round_trips_per_s;
-                v[1][r] = rtt[s][k][r].p50_us;
-                v[2][r] = rtt[s][k][r].p99_us;
-                v[3][r] = stream[s][k][r].mib_per_s;
-                v[4][r] = rtt[s][k][r].max_us;
-                /* The fewest connections served in any round; every error of every round. */
-                if (rtt[s][k][r].served < a.served)
-                    a.served = rtt[s][k][r].served;
-                if (stream[s][k][r].served < b.served)
-                    b.served = stream[s][k][r].served;
-                a.failed += rtt[s][k][r].failed;
-                b.failed += stream[s][k][r].failed;
+    FILE *csv = open_output(s->dir, "results.csv");
+    fputs(csv_header, csv);
+    for (int i = 0; i < s->server_n; i++) {
+        const struct server_spec *spec = &s->specs[i];
+        if (spec->left_out[0] != '\0')
+            continue;
+        for (enum test t = PING_PONG; t < TEST_COUNT; t++) {
+            int n = t == CHURN ? s->churn_n : t == IDLE ? 1 : s->count_n;
+            for (int k = 0; k < n; k++) {
+                agg[i][t][k] = combine(results[i][t][k], s->repeats);
+                if (!agg[i][t][k].measured)
+                    continue;
+                int count = t == CHURN ? s->churn[k] : t == IDLE ? s->counts[idle_k] : s->counts[k];
+                write_csv_row(csv, s->build, s->cores, spec->name, t, count, &agg[i][t][k]);
             }
-            a.round_trips_per_s = median(v[0], repeats);
-            a.p50_us = median(v[1], repeats);
-            a.p99_us = median(v[2], repeats);
-            b.mib_per_s = median(v[3], repeats);
-            a.max_us = median(v[4], repeats);
-            print_figures(csv, specs[s].name, counts[k], &a, &b);
-            char p50[32], p99[32], longest[32];
-            int served = a.served < b.served ? a.served : b.served;
-            fprintf(md, "| %s | %d | %.0f | %s | %s | %s | %.1f | %d of %d | %d |\n", specs[s].name,
-                    counts[k], a.round_trips_per_s, format_us(a.p50_us, p50, sizeof p50),
-                    format_us(a.p99_us, p99, sizeof p99),
-                    format_us(a.max_us, longest, sizeof longest), b.mib_per_s, served, counts[k],
-                    a.failed + b.failed);
-            printf("%-18s %5d %13.0f %10s %10s %9.1f %4d/%-4d %6d\n", specs[s].name, counts[k],
-                   a.round_trips_per_s, p50, p99, b.mib_per_s, served, counts[k],
-                   a.failed + b.failed);
         }
     }
     fclose(csv);
+
+    FILE *md = open_output(s->dir, "results.md");
+    write_markdown(md, s, agg);
     fclose(md);
+    /* The table, printed as it was written. */
+    printf("\n");
+    write_markdown(stdout, s, agg);
     return 0;
+}
+
+/* ---- The command line ----------------------------------------------------------------- */
+
+/** Parses "1,64,512" into @p counts; returns how many. */
+static int parse_counts(const char *text, int *counts, int max)
+{
+    int n = 0;
+    while (*text != '\0' && n < max) {
+        counts[n] = atoi(text);
+        if (counts[n] > 0)
+            n++;
+        const char *comma = strchr(text, ',');
+        if (comma == NULL)
+            break;
+        text = comma + 1;
+    }
+    return n;
+}
+
+/** True for the build types whose programs are optimized. */
+static bool is_optimized_build(const char *type)
+{
+    return strcmp(type, "Release") == 0 || strcmp(type, "RelWithDebInfo") == 0 ||
+           strcmp(type, "MinSizeRel") == 0;
+}
+
+static int usage(const char *program)
+{
+    fprintf(stderr,
+            "usage: %s [--host HOST] --port PORT [--connections N,...] [--seconds S] "
+            "[--churn K,...]\n"
+            "       %s --suite DIR --build TYPE [--seconds S] [--repeat R] "
+            "[--connections N,...] [--churn K,...] [--absent NAME=WHY]... "
+            "NAME=PROGRAM[,ARG...]...\n",
+            program, program);
+    return 2;
 }
 
 int main(int argc, char **argv)
 {
-    const char *host = "127.0.0.1", *port = NULL, *suite = NULL;
-    int counts[16] = {1};
-    int count_n = 1;
-    double seconds = 2.0;
-    int repeats = 1;
+    static struct suite s;
+    const char *host = "127.0.0.1", *port = NULL;
+    const char *absent[MAX_SERVERS];
+    int absent_n = 0;
     int first_server = argc;
+    s.counts[0] = 64;
+    s.count_n = 1;
+    s.churn[0] = 1;
+    s.churn[1] = 64;
+    s.churn_n = 2;
+    s.seconds = 2.0;
+    s.repeats = 1;
 
     for (int i = 1; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : "";
@@ -570,28 +1620,42 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--port") == 0)
             port = value, i++;
         else if (strcmp(argv[i], "--connections") == 0)
-            count_n = parse_counts(value, counts, 16), i++;
+            s.count_n = parse_counts(value, s.counts, MAX_COUNTS), i++;
+        else if (strcmp(argv[i], "--churn") == 0)
+            s.churn_n = parse_counts(value, s.churn, MAX_COUNTS), i++;
         else if (strcmp(argv[i], "--seconds") == 0)
-            seconds = atof(value), i++;
+            s.seconds = atof(value), i++;
         else if (strcmp(argv[i], "--suite") == 0)
-            suite = value, i++;
+            s.dir = value, i++;
+        else if (strcmp(argv[i], "--build") == 0)
+            s.build = value, i++;
         else if (strcmp(argv[i], "--repeat") == 0)
-            repeats = atoi(value), i++;
+            s.repeats = atoi(value), i++;
+        else if (strcmp(argv[i], "--absent") == 0 && absent_n < MAX_SERVERS)
+            absent[absent_n++] = value, i++;
         else if (argv[i][0] != '-') {
             first_server = i;
             break;
         } else {
-            fprintf(stderr,
-                    "usage: %s [--host HOST] --port PORT [--connections N] [--seconds S]\n"
-                    "       %s --suite DIR [--seconds S] [--repeat R] "
-                    "[--connections N,N,...] NAME=PROGRAM[,ARG...]...\n",
-                    argv[0], argv[0]);
-            return 2;
+            return usage(argv[0]);
         }
     }
-    if (seconds <= 0 || count_n < 1 || (suite == NULL && port == NULL) ||
-        (suite != NULL && first_server == argc)) {
-        fprintf(stderr, "%s: see --help for the usage\n", argv[0]);
+    int server_n = argc - first_server + absent_n;
+    if (s.seconds <= 0 || s.count_n < 1 || (s.dir == NULL && port == NULL) ||
+        (s.dir != NULL && (server_n == 0 || s.build == NULL)))
+        return usage(argv[0]);
+    if (s.dir != NULL && (server_n > MAX_SERVERS || s.repeats < 1 || s.repeats > MAX_REPEATS)) {
+        fprintf(stderr, "echo_bench: at most %d servers and %d repeats\n", MAX_SERVERS,
+                MAX_REPEATS);
+        return 2;
+    }
+    if (s.dir != NULL && !is_optimized_build(s.build)) {
+        /* The reference, libuv, is an optimized library: a Debug build of the servers beside
+         * it would measure the compiler's settings, not the server models. */
+        fprintf(stderr,
+                "echo_bench: the programs were built as \"%s\"; the benchmark compares "
+                "optimized builds only (Release). Run: cmake --workflow --preset benchmark\n",
+                s.build);
         return 2;
     }
 #ifdef _WIN32
@@ -602,21 +1666,42 @@ int main(int argc, char **argv)
     if (net_startup() != 0)
         return 1;
     make_pattern();
+    s.cores = describe_machine(s.model, sizeof s.model);
+    unsigned long limit = raise_open_files_limit(s.limit_note, sizeof s.limit_note);
+    fit_counts(s.counts, s.count_n, limit, s.notes, sizeof s.notes);
+
     int status = 0;
-    if (suite != NULL) {
-        status = run_suite(suite, seconds, repeats, counts, count_n, argv + first_server,
-                           argc - first_server);
-    } else {
-        for (int k = 0; k < count_n; k++) {
-            struct figures rtt = measure(host, port, counts[k], seconds, false);
-            struct figures stream = measure(host, port, counts[k], seconds, true);
-            char p50[32], p99[32];
-            printf("%d connections: %.0f round trips/s, latency p50 %s, p99 %s; stream %.1f "
-                   "MiB/s; served %d and %d; errors %d\n",
-                   counts[k], rtt.round_trips_per_s, format_us(rtt.p50_us, p50, sizeof p50),
-                   format_us(rtt.p99_us, p99, sizeof p99), stream.mib_per_s, rtt.served,
-                   stream.served, rtt.failed + stream.failed);
+    if (s.dir != NULL) {
+        for (int i = 0; i < absent_n; i++) {
+            const char *equals = strchr(absent[i], '=');
+            struct server_spec *spec = &s.specs[s.server_n++];
+            memset(spec, 0, sizeof *spec);
+            snprintf(spec->name, sizeof spec->name, "%.*s",
+                     (int)(equals ? equals - absent[i] : (long)strlen(absent[i])), absent[i]);
+            snprintf(spec->left_out, sizeof spec->left_out, "%s",
+                     equals ? equals + 1 : "not built on this system");
         }
+        for (int i = first_server; i < argc; i++)
+            parse_server(argv[i], &s.specs[s.server_n++]);
+        status = run_suite(&s);
+    } else {
+        struct addrinfo *address = resolve(host, port);
+        printf("machine: %s, %d cores; open-files limit: %s\n", s.model, s.cores, s.limit_note);
+        if (s.notes[0] != '\0')
+            printf("%s\n", s.notes);
+        for (int k = 0; k < s.count_n; k++) {
+            struct figures f;
+            measure_echo(address, s.counts[k], s.seconds, PING_PONG, &f, NULL, 0, NULL);
+            print_round_line(1, port, PING_PONG, s.counts[k], &f);
+            measure_echo(address, s.counts[k], s.seconds, STREAM, &f, NULL, 0, NULL);
+            print_round_line(1, port, STREAM, s.counts[k], &f);
+        }
+        for (int k = 0; k < s.churn_n; k++) {
+            struct figures f;
+            measure_churn(address, s.churn[k], s.seconds, &f, NULL);
+            print_round_line(1, port, CHURN, s.churn[k], &f);
+        }
+        freeaddrinfo(address);
     }
     net_cleanup();
     return status;

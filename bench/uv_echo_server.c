@@ -1,7 +1,7 @@
 /**
  * @file uv_echo_server.c
  * @brief The benchmark's reference: an echo server on libuv, the event library under
- *        Node.js, to show how close step 11's plain poll() loop comes to a production one.
+ *        Node.js, to show how close step 13's plain poll() loop comes to a production one.
  *
  * Usage: uv_echo_server [--host HOST] [--port PORT]   (defaults 127.0.0.1 and 27015)
  *
@@ -9,9 +9,9 @@
  * `listening on ADDRESS` once ready, echoes every byte, shuts down its side after the
  * client's end of stream, and exits 0 on Ctrl-C (SIGINT) or SIGTERM. On Linux libuv waits
  * with epoll, which costs nothing per idle connection, where poll() looks at every socket on
- * every call. Reads use 64 KiB buffers, as step 11's do, kept on a free list for reuse (with
+ * every call. Reads use 64 KiB buffers, as step 13's do, kept on a free list for reuse (with
  * a malloc() and free() per read, the C library hands memory back to the system and faults
- * it in again, which costs more than the echo). Like step 11, it holds at most about one
+ * it in again, which costs more than the echo). Like step 13, it holds at most about one
  * buffer of unsent echo per client: once a write cannot complete at once, the client is not
  * read from until it has.
  */

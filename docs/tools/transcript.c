@@ -32,6 +32,7 @@
  * | `N ctrl-c [=> CODE]`         | interrupts it (SIGINT; CTRL_BREAK_EVENT on Windows)         |
  * | `N wait [=> CODE]`           | waits for the running program to exit by itself             |
  * | `N connect [=> ERROR]`       | a client connects to the running server (terminal 2 if no N) |
+ * | `N connect => reset`         | a client connects to a server that resets it at once, and reads: shows whether connect() or the first recv() saw the reset |
  * | `N send TEXT`                | the client sends TEXT (`\n` is a line break)                |
  * | `N shutdown`                 | the client shuts down its sending side (FIN)                |
  * | `N recv BYTES`               | the client receives exactly BYTES bytes (an echo, say) and shows them; the connection stays open |
@@ -458,6 +459,38 @@ static void quote_bytes(const char *data, size_t length, char *buf, size_t size)
     buf[n] = '\0';
 }
 
+/** `connect => reset`: a server that resets each connection as soon as it has accepted it.
+ *  Which call sees the reset is a race: connect() itself, on Linux, when the reset arrives
+ *  before the connecting thread runs again; otherwise the first recv(). Both are shown as
+ *  they happened; anything but a reset fails the page. */
+static void connect_expecting_reset(int terminal, int index)
+{
+    char line[MAX_LINE], error[300];
+    int code = 0;
+    const char *call = "connect";
+    SOCKET s = client_try_connect_from(current.host, current.port, NULL, &code);
+    if (s != INVALID_SOCKET) {
+        char port[8];
+        client_local_port(s, port, sizeof port);
+        snprintf(line, sizeof line, "connected from local port %s", port);
+        show(terminal, "", line);
+        show_client(terminal, index, "recv until the server closes");
+        char data[64];
+        size_t received = 0;
+        code = client_recv_until_closed(s, data, sizeof data, &received, HARNESS_DEADLINE_MS);
+        closesocket(s);
+        call = "recv";
+        if (received > 0)
+            FAIL("%lu bytes arrived; the page expects a reset", (unsigned long)received);
+    }
+    if (code == 0)
+        FAIL("the connection ended in order (FIN); the page expects a reset");
+    snprintf(line, sizeof line, "%s failed: %s", call, describe_error(code, error, sizeof error));
+    show(terminal, "stderr", line);
+    if (code != ERROR_CODE(ECONNRESET))
+        FAIL("%s failed with %s; the page expects ECONNRESET", call, net_error_name(code));
+}
+
 /** The client actions: connect, send, shutdown, recv, close, reset. */
 static void run_client(int terminal, char *words[], int count)
 {
@@ -471,6 +504,10 @@ static void run_client(int terminal, char *words[], int count)
         int index = current.client_count;
         snprintf(line, sizeof line, "connect %s %s", current.host, current.port);
         show_client(terminal, index, line);
+        if (expected != NULL && strcmp(expected, "reset") == 0) {
+            connect_expecting_reset(terminal, index);
+            return;
+        }
         if (expected != NULL) {
             /* A connection that must fail: the error's name, with or without "WSA". */
             int code = client_connect_error(current.host, current.port);

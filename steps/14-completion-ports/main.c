@@ -113,8 +113,8 @@ static void report_client_error(struct port_failure failure, const char *peer)
 
 /** A link in a circular, doubly linked list: adding and removing take constant time. */
 struct link {
-    struct link *prev;
-    struct link *next;
+    struct link *prev; /**< the node before */
+    struct link *next; /**< the node after */
 };
 
 /** Makes @p node a list of its own: an empty list head, or a node in no list. */
@@ -145,7 +145,7 @@ static void link_append(struct link *head, struct link *node)
  * only while an echo is on its way. An idle connection costs this record and its socket. */
 struct connection {
     struct port_operation operation; /**< first: a completion's operation is its connection */
-    SOCKET ClientSocket;
+    SOCKET ClientSocket;       /**< the client's socket, as in the steps before */
     struct link activity;      /**< in the server's activity list, least recently active first */
     struct link waiting;       /**< in the list of connections waiting for a free buffer */
     long long last_active_ms;  /**< when a byte last moved either way, for --idle-timeout */
@@ -153,7 +153,7 @@ struct connection {
     int buffer;                /**< the buffer lent for the echo, or PORT_NO_BUFFER */
     unsigned length;           /**< bytes received into it */
     unsigned sent;             /**< of those, bytes echoed */
-    char peer[NET_ADDRESS_STRLEN];
+    char peer[NET_ADDRESS_STRLEN]; /**< the client address, for reports */
 };
 //! [connection]
 
@@ -163,7 +163,7 @@ struct connection {
 
 /** Everything the loop works with. */
 struct server {
-    struct port *port;
+    struct port *port;           /**< the completion port or io_uring */
     struct link activity;        /**< open connections, least recently active first */
     struct link waiting;         /**< connections with data waiting and no buffer, in order */
     unsigned long open;          /**< connections open */

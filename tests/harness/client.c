@@ -40,7 +40,7 @@ static const char *error_text(int code)
 
 /** Connects a socket to the first address of host:port, from @p local if not NULL (a local
  *  address to bind first); returns INVALID_SOCKET and the error. */
-static SOCKET try_connect_from(const char *host, const char *port, const char *local, int *error)
+SOCKET client_try_connect_from(const char *host, const char *port, const char *local, int *error)
 {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
@@ -78,13 +78,13 @@ static SOCKET try_connect_from(const char *host, const char *port, const char *l
 /** Connects from no particular address. */
 static SOCKET try_connect(const char *host, const char *port, int *error)
 {
-    return try_connect_from(host, port, NULL, error);
+    return client_try_connect_from(host, port, NULL, error);
 }
 
 SOCKET client_connect_from(const char *host, const char *port, const char *local)
 {
     int error = 0;
-    SOCKET s = try_connect_from(host, port, local, &error);
+    SOCKET s = client_try_connect_from(host, port, local, &error);
     if (s == INVALID_SOCKET)
         harness_fail(__FILE__, __LINE__, "connect to %s port %s from %s failed: %s", host, port,
                      local, error_text(error));

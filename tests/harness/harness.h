@@ -307,6 +307,12 @@ SOCKET client_connect(const char *host, const char *port);
  *  loopback too); fails the test if it cannot. */
 SOCKET client_connect_from(const char *host, const char *port, const char *local);
 
+/** Tries to connect to host:port, from @p local if it is not NULL: returns the socket, or
+ *  INVALID_SOCKET with the error in @p error. A server that resets a connection as soon as it
+ *  accepts it can make connect() itself fail with ECONNRESET on Linux: the reset arrived
+ *  before the connecting thread ran again, and connect() reports the socket's state then. */
+SOCKET client_try_connect_from(const char *host, const char *port, const char *local, int *error);
+
 /** Tries to connect to host:port and returns the error code (0 if it connected, then closes). */
 int client_connect_error(const char *host, const char *port);
 
