@@ -204,6 +204,22 @@ static int groups_of(const char *test, int *groups)
     return n;
 }
 
+/** The servers with figures for @p test, in the CSV's order, into @p list; returns how many.
+ *  (A server measured by connect/echo/close only has no bar in the other charts.) */
+static int servers_in(const char *test, int list[MAX_SERVERS])
+{
+    int n = 0;
+    for (int s = 0; s < server_count; s++) {
+        for (int i = 0; i < row_count; i++) {
+            if (strcmp(rows[i].test, test) == 0 && strcmp(rows[i].server, servers[s]) == 0) {
+                list[n++] = s;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
 static const struct row *find(const char *test, int server, int connections)
 {
     for (int i = 0; i < row_count; i++) {
@@ -264,8 +280,10 @@ static int panel(FILE *out, const struct chart *c, double x, double y, double w,
                 "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\" text-anchor=\"end\">%s</text>\n",
                 left, gy, right, gy, left - 6, gy + 4, label);
     }
+    int shown[MAX_SERVERS];
+    int shown_count = servers_in(c->test, shown);
     double group_w = (right - left) / group_count;
-    double bar_w = (group_w - 16) / server_count;
+    double bar_w = (group_w - 16) / shown_count;
     for (int g = 0; g < group_count; g++) {
         double gx = left + group_w * g + 8;
         char label[64];
@@ -273,13 +291,14 @@ static int panel(FILE *out, const struct chart *c, double x, double y, double w,
         fprintf(out,
                 "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\" text-anchor=\"middle\">%s</text>\n",
                 gx + (group_w - 16) / 2, bottom + 18, label);
-        for (int s = 0; s < server_count; s++) {
+        for (int j = 0; j < shown_count; j++) {
+            int s = shown[j]; /* the colour stays the server's in every chart */
             const struct row *r = find(c->test, s, groups[g]);
             if (r == NULL)
                 continue;
             double v = figure(r, c->metric);
             double bh = (bottom - top) * scale(v, low, high, c->log_scale);
-            double bx = gx + bar_w * s;
+            double bx = gx + bar_w * j;
             char text[32];
             format_figure(v, c->format, text, sizeof text);
             fprintf(
@@ -314,8 +333,43 @@ static int panel(FILE *out, const struct chart *c, double x, double y, double w,
     return 1;
 }
 
-/** Starts an SVG of @p width by @p height with the legend and the build line at the foot. */
-static FILE *begin_svg(const char *dir, const char *file, double width, double height)
+/** The legend's rows end this far from the right edge: the build line takes the last row's
+ *  right end. */
+#define LEGEND_RIGHT_MARGIN 260
+/** Where row 0 of the legend starts, and each row's height. */
+#define LEGEND_LEFT 64
+#define LEGEND_ROW 20
+
+/** The room one server's legend entry takes: its colour, its name, a gap. */
+static double legend_entry_width(int server)
+{
+    return 40 + 8.0 * (double)strlen(servers[server]);
+}
+
+/** How many rows the legend of @p test takes in an SVG @p width wide; with @p row_of, the row
+ *  of each of its servers, in servers_in()'s order. */
+static int legend_rows(const char *test, double width, int row_of[MAX_SERVERS])
+{
+    int shown[MAX_SERVERS];
+    int shown_count = servers_in(test, shown), lines = 1;
+    double lx = LEGEND_LEFT;
+    for (int j = 0; j < shown_count; j++) {
+        double w = legend_entry_width(shown[j]);
+        if (lx > LEGEND_LEFT && lx + w > width - LEGEND_RIGHT_MARGIN) {
+            lines++;
+            lx = LEGEND_LEFT;
+        }
+        if (row_of != NULL)
+            row_of[j] = lines - 1;
+        lx += w;
+    }
+    return lines;
+}
+
+/** Starts an SVG of @p width by @p height with the legend (the servers with figures for
+ *  @p test) and the build line at the foot. */
+static FILE *begin_svg(const char *dir, const char *file, double width, double height,
+                       const char *test)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", dir, file);
@@ -335,13 +389,21 @@ static FILE *begin_svg(const char *dir, const char *file, double width, double h
             "</style>\n"
             "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             width, height);
-    double lx = 64;
-    for (int s = 0; s < server_count; s++) {
+    /* The legend at the foot, in as many rows as it needs; the last row ends at the foot. */
+    int shown[MAX_SERVERS], row_of[MAX_SERVERS];
+    int shown_count = servers_in(test, shown);
+    int lines = legend_rows(test, width, row_of);
+    double lx = LEGEND_LEFT;
+    for (int j = 0; j < shown_count; j++) {
+        int s = shown[j];
+        if (j > 0 && row_of[j] != row_of[j - 1])
+            lx = LEGEND_LEFT;
+        double y = height - 30 - LEGEND_ROW * (lines - 1 - row_of[j]);
         fprintf(out,
                 "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"%s\"/>"
                 "<text x=\"%.1f\" y=\"%.1f\" class=\"legend\">%s</text>\n",
-                lx, height - 30, colours[s], lx + 20, height - 18, servers[s]);
-        lx += 40 + 8.0 * (double)strlen(servers[s]);
+                lx, y, colours[s], lx + 20, y + 12, servers[s]);
+        lx += legend_entry_width(s);
     }
     /* The build type and the cores, as the CSV says; "mixed" if its rows disagree. */
     const char *build = rows[0].build;
@@ -394,14 +456,17 @@ int main(int argc, char **argv)
             printf("%s: no %s figures, no chart\n", charts[i].file, charts[i].test);
             continue;
         }
-        FILE *out = begin_svg(argv[2], charts[i].file, width, height);
+        /* Taller by the legend's extra rows; the chart itself keeps its size. */
+        double extra = LEGEND_ROW * (legend_rows(charts[i].test, width, NULL) - 1);
+        FILE *out = begin_svg(argv[2], charts[i].file, width, height + extra, charts[i].test);
         panel(out, &charts[i], 0, 0, width, height - 44);
         fprintf(out, "</svg>\n");
         fclose(out);
         printf("%s/%s\n", argv[2], charts[i].file);
     }
     /* The overview: round trips and stream side by side. */
-    FILE *out = begin_svg(argv[2], "chart.svg", width, height);
+    double extra = LEGEND_ROW * (legend_rows(charts[0].test, width, NULL) - 1);
+    FILE *out = begin_svg(argv[2], "chart.svg", width, height + extra, charts[0].test);
     panel(out, &charts[0], 0, 0, width / 2, height - 44);
     panel(out, &charts[2], width / 2, 0, width / 2, height - 44);
     fprintf(out, "</svg>\n");

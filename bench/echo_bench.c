@@ -44,13 +44,17 @@
  *              [--churn K,...]
  *       measures a server that is already running, and prints the figures.
  *   echo_bench --suite DIR --build TYPE [--seconds S] [--repeat R] [--connections N,N,...]
- *              [--churn K,...] [--absent NAME=WHY]... NAME=PROGRAM[,ARG...]...
+ *              [--churn K,...] [--absent NAME=WHY]... [--churn-only NAME]...
+ *              NAME=PROGRAM[,ARG...]...
  *       for each measurement and each program, starts the server on port 0 (through the
  *       tests' harness), measures it, stops it; R rounds of that, the median kept; writes
  *       DIR/results.csv and DIR/results.md, and every round's figures to DIR/rounds.csv.
  *       TYPE is the build type of the programs (CMake's configuration); the suite measures
  *       optimized builds only. A server given with --absent, or whose program is missing
- *       or exits at start, is left out with a line that says why.
+ *       or exits at start, is left out with a line that says why. A server named with
+ *       --churn-only is measured by connect/echo/close only: one that serves a client at a
+ *       time cannot hold N connections, and a process per client is there for what a new
+ *       connection costs.
  *
  * It raises its open-files limit (POSIX RLIMIT_NOFILE) to the hard limit; the servers it
  * starts inherit it. Where that is too low for N connections, it measures the most the limit
@@ -1047,6 +1051,7 @@ struct server_spec {
     const char *args[8];
     char storage[256];
     char left_out[300]; /**< why it is not measured; empty if it is */
+    bool churn_only;    /**< connect/echo/close only (--churn-only) */
 };
 
 static void parse_server(const char *text, struct server_spec *spec)
@@ -1384,6 +1389,8 @@ static void write_markdown(FILE *md, const struct suite *s,
                 "failures | connect retries | cores used |\n");
     fprintf(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int i = 0; i < s->server_n; i++) {
+        if (s->specs[i].churn_only)
+            continue;
         for (int k = 0; k < s->count_n && s->specs[i].left_out[0] == '\0'; k++) {
             const struct figures *p = &agg[i][PING_PONG][k], *st = &agg[i][STREAM][k];
             fprintf(md,
@@ -1495,7 +1502,7 @@ static int run_suite(struct suite *s)
         for (int k = 0; k < s->count_n; k++) {
             for (int i = 0; i < s->server_n; i++) {
                 const struct server_spec *spec = &s->specs[i];
-                if (spec->left_out[0] != '\0')
+                if (spec->left_out[0] != '\0' || spec->churn_only)
                     continue;
                 struct figures *idle = NULL;
 #ifdef __linux__
@@ -1593,7 +1600,7 @@ static int usage(const char *program)
             "[--churn K,...]\n"
             "       %s --suite DIR --build TYPE [--seconds S] [--repeat R] "
             "[--connections N,...] [--churn K,...] [--absent NAME=WHY]... "
-            "NAME=PROGRAM[,ARG...]...\n",
+            "[--churn-only NAME]... NAME=PROGRAM[,ARG...]...\n",
             program, program);
     return 2;
 }
@@ -1602,8 +1609,8 @@ int main(int argc, char **argv)
 {
     static struct suite s;
     const char *host = "127.0.0.1", *port = NULL;
-    const char *absent[MAX_SERVERS];
-    int absent_n = 0;
+    const char *absent[MAX_SERVERS], *churn_only[MAX_SERVERS];
+    int absent_n = 0, churn_only_n = 0;
     int first_server = argc;
     s.counts[0] = 64;
     s.count_n = 1;
@@ -1633,6 +1640,8 @@ int main(int argc, char **argv)
             s.repeats = atoi(value), i++;
         else if (strcmp(argv[i], "--absent") == 0 && absent_n < MAX_SERVERS)
             absent[absent_n++] = value, i++;
+        else if (strcmp(argv[i], "--churn-only") == 0 && churn_only_n < MAX_SERVERS)
+            churn_only[churn_only_n++] = value, i++;
         else if (argv[i][0] != '-') {
             first_server = i;
             break;
@@ -1683,6 +1692,10 @@ int main(int argc, char **argv)
         }
         for (int i = first_server; i < argc; i++)
             parse_server(argv[i], &s.specs[s.server_n++]);
+        for (int i = 0; i < s.server_n; i++) {
+            for (int k = 0; k < churn_only_n; k++)
+                s.specs[i].churn_only |= strcmp(s.specs[i].name, churn_only[k]) == 0;
+        }
         status = run_suite(&s);
     } else {
         struct addrinfo *address = resolve(host, port);

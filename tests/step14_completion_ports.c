@@ -234,6 +234,48 @@ TEST(idle_clients_hold_no_buffer)
     server_stop(&server);
 }
 
+/** The server's resident memory in KiB, in the form child_settled() reads. */
+static int resident_kib(struct child *c)
+{
+    return (int)child_resident_kib(c);
+}
+
+TEST(after_a_burst_an_idle_client_costs_a_few_hundred_bytes)
+{
+    /* A burst of traffic makes the server fill receive buffers: on Linux the kernel takes
+     * them from the ring in turn, so every buffer made gets touched. Once the burst is over
+     * and a turn passes with nothing to do, the server gives their pages back. Then 1000
+     * clients connect and say nothing: what the server's resident memory has grown by since
+     * before the burst, per client, is an idle client's whole cost. */
+    enum { CLIENTS = 1000 };
+    harness_need_descriptors(2 * CLIENTS + 200); /* ours, and the server's */
+    struct server server =
+        server_start(harness_program(), "listening on ", "--max-clients", "2000", NULL);
+    client_echo_many(server.host, server.port, 20, 100, 22, HARNESS_DEADLINE_MS);
+    int descriptors = child_settled(server.process, child_open_descriptors);
+    long before = child_settled(server.process, resident_kib);
+    client_echo_many(server.host, server.port, 100, 200000, 23, HARNESS_DEADLINE_MS * 2);
+    long busy = child_resident_kib(server.process);
+    static SOCKET idle[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++)
+        idle[i] = client_connect(server.host, server.port);
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (child_open_descriptors(server.process) < descriptors + CLIENTS) {
+        ASSERT_TRUE(harness_now_ms() < deadline); /* until it has accepted them all */
+        net_sleep_ms(10);
+    }
+    long after = child_settled(server.process, resident_kib);
+    long bytes_each = (after - before) * 1024 / CLIENTS;
+    printf("resident memory: %ld KiB before the burst, %ld KiB right after it, %ld KiB with "
+           "%d idle clients: %ld bytes each (expected: at most 512)\n",
+           before, busy, after, CLIENTS, bytes_each);
+    ASSERT_TRUE(busy - before >= 512); /* the burst did fill buffers, or this proves nothing */
+    ASSERT_TRUE(bytes_each <= 512);
+    for (int i = 0; i < CLIENTS; i++)
+        closesocket(idle[i]);
+    server_stop(&server);
+}
+
 TEST(clients_wait_for_a_buffer_when_all_are_lent)
 {
     /* 4 buffers in all, 6 clients that do not read: 4 hold a buffer each in a stuck echo,
@@ -316,6 +358,7 @@ static const struct test_case tests[] = {
     TEST_CASE(ctrl_c_closes_the_connections_and_says_how_many),
     TEST_CASE(idle_clients_hold_no_buffer),
     TEST_CASE(clients_wait_for_a_buffer_when_all_are_lent),
+    TEST_CASE(after_a_burst_an_idle_client_costs_a_few_hundred_bytes),
     TEST_CASE(reports_a_missing_io_uring_and_exits_1),
 };
 TEST_MAIN(tests)

@@ -671,6 +671,8 @@ int main(int argc, char **argv)
             port_wait(server.port, completions, PORT_WAIT_BATCH, next_timeout(&server, now));
         if (count < 0)
             goto cleanup;
+        if (count == 0)
+            port_trim_buffers(server.port); /* a quiet turn: no burst's memory kept */
         now = net_now_ms();
         for (int i = 0; i < count; i++) {
             if (on_completion(&server, &completions[i], now) != 0)

@@ -506,6 +506,20 @@ int port_free_buffers(const struct port *port)
     return port->free_count;
 }
 
+void port_trim_buffers(struct port *port)
+{
+    if (port->buffer_count == 0 || port->free_count < port->buffer_count)
+        return; /* none made, or some lent */
+    /* No buffer's number is held anywhere but in the free stack: forget them all. The next
+     * receive finds the stack empty and makes a chunk again (add_buffers()). */
+    for (int i = 0; i < port->buffer_count / PORT_BUFFERS_PER_CHUNK; i++) {
+        free(port->chunks[i]);
+        port->chunks[i] = NULL;
+    }
+    port->buffer_count = 0;
+    port->free_count = 0;
+}
+
 void port_free(struct port *port, int all_completed)
 {
     if (port->ListenSocket != INVALID_SOCKET)

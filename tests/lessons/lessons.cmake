@@ -255,6 +255,13 @@ lesson(activity-order STEP 14-completion-ports
   REPLACE [[    if (c->activity.next == &c->activity)
         link_append(&server->activity, &c->activity);]])
 
+# A burst's buffers go back to the system when it is over.
+lesson(trim-buffers STEP 14-completion-ports
+  TEST step14_after_a_burst_an_idle_client_costs_a_few_hundred_bytes
+  WHAT "keep the buffers' pages after a burst: on Linux every buffer made stays resident, and an idle client seems to cost a kilobyte more"
+  FIND [[            port_trim_buffers(server.port); /* a quiet turn: no burst's memory kept */]]
+  REPLACE [[            (void)0;]])
+
 # Out of descriptors: pause, do not spin.
 lesson(back-off STEP 14-completion-ports
   TEST step14_out_of_descriptors_neither_stops_nor_spins
