@@ -338,7 +338,7 @@ static int panel(FILE *out, const struct chart *c, double x, double y, double w,
 #define LEGEND_RIGHT_MARGIN 260
 /** Where row 0 of the legend starts, and each row's height. */
 #define LEGEND_LEFT 64
-#define LEGEND_ROW 20
+#define LEGEND_ROW  20
 
 /** The room one server's legend entry takes: its colour, its name, a gap. */
 static double legend_entry_width(int server)

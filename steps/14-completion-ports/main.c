@@ -145,7 +145,7 @@ static void link_append(struct link *head, struct link *node)
  * only while an echo is on its way. An idle connection costs this record and its socket. */
 struct connection {
     struct port_operation operation; /**< first: a completion's operation is its connection */
-    SOCKET ClientSocket;       /**< the client's socket, as in the steps before */
+    SOCKET ClientSocket;             /**< the client's socket, as in the steps before */
     struct link activity;      /**< in the server's activity list, least recently active first */
     struct link waiting;       /**< in the list of connections waiting for a free buffer */
     long long last_active_ms;  /**< when a byte last moved either way, for --idle-timeout */

@@ -92,8 +92,8 @@ static int add_buffers(struct port *port)
     if (port->buffer_count + PORT_BUFFERS_PER_CHUNK > port->buffer_limit)
         return 0;
     /* Memory of its own (mmap), whole pages: port_trim_buffers() can give them back. */
-    char *chunk = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
+    char *chunk =
+        mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (chunk == MAP_FAILED)
         return 0;
     port->chunks[port->buffer_count / PORT_BUFFERS_PER_CHUNK] = chunk;
