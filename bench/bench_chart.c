@@ -12,7 +12,9 @@
  * - stream.svg: stream throughput, MiB/s;
  * - connect_close.svg: connect/echo/close, connections per second, by connections in flight;
  * - idle_memory.svg: the server's resident memory per idle connection (where measured);
- * - chart.svg: round trips and stream side by side, the overview.
+ * - chart.svg: round trips and stream side by side, the overview;
+ * - tables.html: the same figures as HTML tables, with the latencies, the connections served
+ *   and the failures, for a page to include (the docs' \\htmlinclude).
  * Every chart names the build type and the machine's core count from the CSV. A bar of a
  * server that served fewer connections than were open says how many it served, and one with
  * failures says how many, so that a fast figure bought by leaving clients waiting shows.
@@ -37,6 +39,7 @@ struct row {
     int connections;
     double value, p50, p99, longest;
     int served, of, failures, retries;
+    long rss_before_kib, rss_after_kib;
 };
 
 static struct row rows[MAX_ROWS];
@@ -106,8 +109,9 @@ static int read_csv(const char *path)
         return -1;
     }
     while (row_count < MAX_ROWS && fgets(line, sizeof line, f) != NULL) {
-        char *v[16];
-        if (split(line, v, 16) < 14)
+        char *v[18];
+        int fields = split(line, v, 18);
+        if (fields < 14)
             continue;
         struct row *r = &rows[row_count];
         snprintf(r->build, sizeof r->build, "%.31s", v[0]);
@@ -123,6 +127,8 @@ static int read_csv(const char *path)
         r->of = atoi(v[11]);
         r->failures = atoi(v[12]);
         r->retries = atoi(v[13]);
+        r->rss_before_kib = fields > 15 ? atol(v[14]) : 0;
+        r->rss_after_kib = fields > 15 ? atol(v[15]) : 0;
         if (index_of_server(r->server) < 0)
             continue;
         row_count++;
@@ -439,6 +445,79 @@ static const struct chart charts[] = {
      BYTES, 0, "idle connections", 0},
 };
 
+/** The rows of @p test and @p connections for @p server, or NULL. */
+static const struct row *find(const char *test, int server, int connections);
+
+/** Writes the figures of @p test as one HTML table, a row per server and count; the
+ *  ping-pong rows carry the stream's throughput at the same count, and the failures of both. */
+static void write_table(FILE *out, const char *test, const char *count_label)
+{
+    int groups[MAX_GROUPS], shown[MAX_SERVERS];
+    int group_count = groups_of(test, groups), shown_count = servers_in(test, shown);
+    if (group_count == 0)
+        return;
+    int ping_pong = strcmp(test, "ping-pong") == 0, idle = strcmp(test, "idle-memory") == 0;
+    fprintf(out, "<table class=\"markdownTable benchmark\">\n<tr class=\"markdownTableHead\">"
+                 "<th>server</th><th>%s</th>", count_label);
+    if (idle)
+        fprintf(out, "<th>resident before</th><th>resident after</th><th>bytes per "
+                     "connection</th><th>open</th>");
+    else
+        fprintf(out, "<th>%s</th><th>p50</th><th>p99</th><th>longest</th>%s<th>failures</th>",
+                ping_pong ? "round trips/s" : "connections/s",
+                ping_pong ? "<th>served</th><th>stream MiB/s</th>" : "");
+    fprintf(out, "</tr>\n");
+    for (int j = 0; j < shown_count; j++) {
+        for (int g = 0; g < group_count; g++) {
+            const struct row *r = find(test, shown[j], groups[g]);
+            if (r == NULL)
+                continue;
+            char a[32], b[32], c[32], d[32];
+            fprintf(out, "<tr class=\"markdownTableBody\"><td>%s</td><td>%d</td>", r->server,
+                    r->connections);
+            if (idle) {
+                fprintf(out, "<td>%ld KiB</td><td>%ld KiB</td><td>%.0f</td><td>%d of %d</td>",
+                        r->rss_before_kib, r->rss_after_kib, r->value, r->served, r->of);
+            } else {
+                fprintf(out, "<td>%.0f</td><td>%s</td><td>%s</td><td>%s</td>", r->value,
+                        format_figure(r->p50, TIME_US, a, sizeof a),
+                        format_figure(r->p99, TIME_US, b, sizeof b),
+                        format_figure(r->longest, TIME_US, c, sizeof c));
+                int failures = r->failures;
+                if (ping_pong) {
+                    const struct row *st = find("stream", shown[j], groups[g]);
+                    fprintf(out, "<td>%d of %d</td><td>%s</td>", r->served, r->of,
+                            st != NULL ? format_figure(st->value, MIB, d, sizeof d) : "-");
+                    failures += st != NULL ? st->failures : 0;
+                }
+                fprintf(out, "<td>%d</td>", failures);
+            }
+            fprintf(out, "</tr>\n");
+        }
+    }
+    fprintf(out, "</table>\n");
+}
+
+/** Writes tables.html: every figure of the CSV, as tables. */
+static void write_tables(const char *dir)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/tables.html", dir);
+    FILE *out = fopen(path, "w");
+    if (out == NULL) {
+        perror(path);
+        exit(1);
+    }
+    fprintf(out, "<p><b>Ping-pong</b> (and the stream's throughput at the same count):</p>\n");
+    write_table(out, "ping-pong", "connections");
+    fprintf(out, "<p><b>Connect, echo, close</b>:</p>\n");
+    write_table(out, "connect-echo-close", "in flight");
+    fprintf(out, "<p><b>Memory per idle connection</b>:</p>\n");
+    write_table(out, "idle-memory", "idle connections");
+    fclose(out);
+    printf("%s\n", path);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -472,5 +551,6 @@ int main(int argc, char **argv)
     fprintf(out, "</svg>\n");
     fclose(out);
     printf("%s/chart.svg\n", argv[2]);
+    write_tables(argv[2]);
     return 0;
 }

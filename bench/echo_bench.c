@@ -17,8 +17,9 @@
  *   Reported: connections completed per second and the time each took.
  * - idle memory (Linux): before the ping-pong window at the largest N, every connection has
  *   echoed one message and is silent; the server's resident memory (VmRSS in
- *   /proc/PID/status) then, less what it was right after it said it was listening, divided
- *   by the connections open, is the memory per idle connection.
+ *   /proc/PID/status) then, once it has not changed for 300 ms, less what it was right after
+ *   it said it was listening, divided by the connections open, is the memory per idle
+ *   connection.
  * Every figure says how many connections were served at all, and how many failed (an error,
  * a close, a changed byte, a connect refused or timed out for good). Every byte a connection
  * sends comes from a pseudo-random pattern, starting at an offset of its own, and is checked
@@ -1427,8 +1428,8 @@ static void write_markdown(FILE *md, const struct suite *s,
     fprintf(md,
             "\n**Memory per idle connection.** The server's resident memory (VmRSS in "
             "/proc/PID/status) right after it said it was listening, and again with %d "
-            "connections open, each having echoed one message; the difference divided by "
-            "the connections open.\n\n",
+            "connections open, each having echoed one message, once it has not changed for "
+            "300 ms; the difference divided by the connections open.\n\n",
             idle_count);
     fprintf(md, "| server | build | cores | idle connections | resident before | resident "
                 "after | bytes per connection | open |\n");
