@@ -457,8 +457,10 @@ static void write_table(FILE *out, const char *test, const char *count_label)
     if (group_count == 0)
         return;
     int ping_pong = strcmp(test, "ping-pong") == 0, idle = strcmp(test, "idle-memory") == 0;
-    fprintf(out, "<table class=\"markdownTable benchmark\">\n<tr class=\"markdownTableHead\">"
-                 "<th>server</th><th>%s</th>", count_label);
+    fprintf(out,
+            "<table class=\"markdownTable benchmark\">\n<tr class=\"markdownTableHead\">"
+            "<th>server</th><th>%s</th>",
+            count_label);
     if (idle)
         fprintf(out, "<th>resident before</th><th>resident after</th><th>bytes per "
                      "connection</th><th>open</th>");

@@ -2,8 +2,10 @@
  * @file many_clients.c
  * @brief What both servers of many clients (steps 12 to 14) must do, registered under each
  *        step's label: serve hundreds of clients at once; let a silent client, or one that
- *        does not read, hold up nobody; survive a flood with few descriptors; neither stop
- *        nor spin when out of descriptors; stop cleanly on Ctrl-C under load.
+ *        does not read, hold up nobody; close a silent client after --idle-timeout and only
+ *        it; close every socket it opened; survive a flood with
+ *        few descriptors; neither stop nor spin when out of descriptors; stop cleanly on
+ *        Ctrl-C under load.
  *
  * CMake runs it as `many_clients TEST PROGRAM [SERVER OPTION]`: step 12 passes its
  * `--max-clients`, so that every client of the big tests has a thread at once.
@@ -228,13 +230,65 @@ TEST(ctrl_c_exits_0_under_load)
     child_free(server.process);
 }
 
+TEST(descriptors_return_to_where_they_started)
+{
+    struct server server = server_start(harness_program(), "listening on ", server_option(), NULL);
+    /* A first round before counting: whatever a server (or ThreadSanitizer's runtime) sets up
+     * with its first clients is not a leak. */
+    client_echo_many(server.host, server.port, 10, 2000, 99, HARNESS_DEADLINE_MS);
+    child_await(server.process, false, "served ", 10, HARNESS_DEADLINE_MS);
+    int before = child_settled(server.process, child_open_descriptors);
+    /* 2000 connections, 200 at a time. Reading what the server prints keeps its stdout pipe
+     * from filling up, which would block it. */
+    for (int round = 0; round < 10; round++) {
+        client_echo_many(server.host, server.port, 200, 2000, 100 + (unsigned)round,
+                         HARNESS_DEADLINE_MS * 2);
+        child_await(server.process, false, "served ", 10 + 200 * (round + 1), HARNESS_DEADLINE_MS);
+    }
+    int after = child_settled(server.process, child_open_descriptors);
+    printf("open descriptors: %d before, %d after 2000 connections\n", before, after);
+    ASSERT_EQ(after, before);
+    server_stop(&server);
+}
+
+TEST(closes_a_silent_client_after_the_idle_timeout)
+{
+    struct server server = server_start(harness_program(), "listening on ", "--idle-timeout", "1",
+                                        server_option(), NULL);
+    /* A client that talks is not idle, though it takes longer than the timeout in all. It
+     * connects first: only what it says moves it behind the silent one in the server's
+     * list, which the server reads from the oldest activity on. */
+    SOCKET talker = client_connect(server.host, server.port);
+    client_echo_byte(talker, 'x');
+    long long start = harness_now_ms();
+    SOCKET silent = client_connect(server.host, server.port);
+    for (int i = 0; i < 3; i++) {
+        client_echo_byte(talker, 'x');
+        ASSERT_EQ(net_wait_readable(talker, 600), 0); /* nothing more, then talk again */
+    }
+    char buf[16];
+    size_t got = 0;
+    ASSERT_EQ(client_recv_until_closed(silent, buf, sizeof buf, &got, HARNESS_DEADLINE_MS), 0);
+    long long elapsed = harness_now_ms() - start;
+    printf("the silent client was closed after %lld ms\n", elapsed);
+    ASSERT_EQ(got, 0);
+    ASSERT_TRUE(elapsed >= 1000);
+    ASSERT_CONTAINS(child_stderr(server.process), ": nothing moved for 1 s");
+    client_echo_exchange(talker, "still here", 10, HARNESS_DEADLINE_MS);
+    closesocket(talker);
+    closesocket(silent);
+    server_stop(&server);
+}
+
 static const struct test_case tests[] = {
     TEST_CASE(echoes_500_clients_at_once_byte_for_byte),
     TEST_CASE(exits_after_the_number_of_clients_given),
     TEST_CASE(an_idle_client_and_one_that_does_not_read_hold_up_nobody),
     TEST_CASE(stops_reading_a_client_that_does_not_read_and_resumes_when_it_does),
+    TEST_CASE(descriptors_return_to_where_they_started),
     TEST_CASE(survives_a_flood_with_few_descriptors),
     TEST_CASE(out_of_descriptors_neither_stops_nor_spins),
+    TEST_CASE(closes_a_silent_client_after_the_idle_timeout),
     TEST_CASE(silent_clients_at_the_limit_are_closed_after_the_idle_timeout),
     TEST_CASE(ctrl_c_exits_0_under_load),
 };

@@ -106,34 +106,6 @@ TEST(children_do_not_keep_the_port_when_the_server_is_gone)
     (void)orphan;
 }
 
-TEST(at_the_limit_new_connections_wait_until_a_client_leaves)
-{
-    struct server server =
-        server_start(harness_program(), "listening on ", "--max-clients", "2", NULL);
-    SOCKET first = client_connect(server.host, server.port);
-    SOCKET second = client_connect(server.host, server.port);
-    char byte;
-    for (int i = 0; i < 2; i++) {
-        SOCKET s = i == 0 ? first : second;
-        client_send_all(s, "x", 1);
-        ASSERT_EQ(net_wait_readable(s, HARNESS_DEADLINE_MS), 1);
-        ASSERT_EQ(recv(s, &byte, 1, 0), 1);
-    }
-    child_expect_line(server.process, "2 clients at once: new connections wait until one leaves",
-                      HARNESS_DEADLINE_MS);
-    SOCKET third = client_connect(server.host, server.port);
-    client_send_all(third, "y", 1);
-    ASSERT_EQ(net_wait_readable(third, 500), 0); /* in the backlog, not served */
-    client_echo_exchange(first, "", 0, HARNESS_DEADLINE_MS);
-    closesocket(first);
-    ASSERT_EQ(net_wait_readable(third, HARNESS_DEADLINE_MS), 1);
-    ASSERT_EQ(recv(third, &byte, 1, 0), 1);
-    ASSERT_EQ(byte, 'y');
-    closesocket(second);
-    closesocket(third);
-    server_stop(&server);
-}
-
 TEST(ctrl_c_stops_the_server_and_its_children)
 {
     struct server server = server_start(harness_program(), "listening on ", NULL);
@@ -172,7 +144,6 @@ static const struct test_case tests[] = {
     TEST_CASE(serves_100_clients_at_once_and_reaps_every_child),
     TEST_CASE(a_child_killed_ends_its_client_only),
     TEST_CASE(children_do_not_keep_the_port_when_the_server_is_gone),
-    TEST_CASE(at_the_limit_new_connections_wait_until_a_client_leaves),
     TEST_CASE(ctrl_c_stops_the_server_and_its_children),
     TEST_CASE(exits_after_the_number_of_clients_given),
 };

@@ -226,6 +226,15 @@ static void wait_ready(SOCKET s, bool want_write, int timeout_ms, bool *readable
 #endif
 }
 
+void client_echo_byte(SOCKET s, char byte)
+{
+    char got = 0;
+    client_send_all(s, &byte, 1);
+    ASSERT_EQ(net_wait_readable(s, HARNESS_DEADLINE_MS), 1);
+    ASSERT_EQ(recv(s, &got, 1, 0), 1);
+    ASSERT_EQ(got, byte);
+}
+
 void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout_ms)
 {
     char *received = malloc(length + 1);

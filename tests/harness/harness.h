@@ -346,6 +346,10 @@ int client_recv_exact(SOCKET s, char *buf, size_t length, size_t *received, int 
  */
 void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout_ms);
 
+/** Sends one byte and reads it back, leaving the connection open: the server has accepted
+ *  @p s and serves it. Fails the test otherwise. */
+void client_echo_byte(SOCKET s, char byte);
+
 /**
  * Connects to host:port, echoes @p length pseudo-random bytes made from @p seed through
  * client_echo_exchange() (which checks every byte and the end of stream), and closes.
