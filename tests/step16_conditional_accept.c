@@ -69,6 +69,25 @@ TEST(serves_an_allowed_client_and_turns_away_another)
     server_stop(&server);
 }
 
+TEST(after_200_clients_served_or_refused_no_descriptor_is_left)
+{
+    /* Every other client comes from outside the list: the refused ones are closed too. */
+    struct server server = start_allowing("127.0.0.1", "127.0.0.2", NULL);
+    int before = child_settled(server.process, child_open_descriptors);
+    for (int i = 0; i < 200; i++) {
+        int allowed = i % 2 == 0;
+        ASSERT_EQ(served_from(&server, allowed ? "127.0.0.2" : NULL), allowed);
+        child_await(server.process, false,
+                    allowed ? "served 127.0.0.2:" : "refused 127.0.0.1:", i / 2 + 1,
+                    HARNESS_DEADLINE_MS);
+    }
+    int after = child_settled(server.process, child_open_descriptors);
+    printf("open descriptors: %d before, %d after 100 clients served and 100 refused\n", before,
+           after);
+    ASSERT_EQ(after, before);
+    server_stop(&server);
+}
+
 TEST(with_no_allow_every_client_is_served)
 {
     struct server server = start_allowing("127.0.0.1", NULL, NULL);
@@ -153,6 +172,7 @@ TEST(bad_allow_values_are_usage_errors)
 static const struct test_case tests[] = {
     TEST_CASE(serves_an_allowed_client_and_turns_away_another),
     TEST_CASE(with_no_allow_every_client_is_served),
+    TEST_CASE(after_200_clients_served_or_refused_no_descriptor_is_left),
     TEST_CASE(a_turned_away_client_sees_a_reset),
     TEST_CASE(ipv4_prefixes_match_bit_by_bit),
     TEST_CASE(ipv6_prefixes_match_and_families_stay_apart),

@@ -123,8 +123,8 @@ lesson(wait-in-slices-windows STEP 09-stop-cleanly PLATFORM windows
 
 # Step 10: the complete server.
 lesson(nonblocking-send STEP 10-complete-server
-  TEST step10_ctrl_c_stops_it_at_once_while_a_client_reads_nothing
-  WHAT "keep the client's socket blocking: a send() to a client that reads nothing outlasts Ctrl-C"
+  TEST step10_closes_a_client_that_reads_nothing_after_the_idle_timeout
+  WHAT "keep the client's socket blocking: a send() to a client that reads nothing waits for ever, past --idle-timeout (and often past Ctrl-C)"
   FIND [[        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
             report_client_error(NET_NONBLOCKING_CALL " on", address);
         else if]] REPLACE [[        if]])
