@@ -12,21 +12,11 @@
 
 TEST(threads_return_to_where_they_started)
 {
-    struct server server = server_start(harness_program(), "listening on ", NULL);
-    /* A first round before counting: ThreadSanitizer's runtime starts a thread of its own
-     * with the first client thread. */
-    client_echo_many(server.host, server.port, 10, 2000, 99, HARNESS_DEADLINE_MS);
-    child_await(server.process, false, "served ", 10, HARNESS_DEADLINE_MS);
-    int before = child_settled(server.process, child_thread_count);
-    for (int round = 0; round < 10; round++) {
-        client_echo_many(server.host, server.port, 200, 2000, 100 + (unsigned)round,
-                         HARNESS_DEADLINE_MS * 2);
-        child_await(server.process, false, "served ", 10 + 200 * (round + 1), HARNESS_DEADLINE_MS);
-    }
     /* Every client thread ended and joined: an unjoined one still counts as a thread. (Their
      * sockets: step12_descriptors_return_to_where_they_started, in many_clients.c.) */
-    int after = child_settled(server.process, child_thread_count);
-    printf("threads: %d before, %d after 2000 connections\n", before, after);
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    int before = 0, after = 0;
+    server_count_around_2000_clients(&server, "threads", child_thread_count, &before, &after);
     ASSERT_EQ(after, before);
     server_stop(&server);
 }

@@ -110,6 +110,18 @@ void server_expect_exit_after(struct server *server, unsigned long clients)
     child_free(server->process);
 }
 
+void server_expect_idle_close(const struct server *server, SOCKET silent, long long connected_ms)
+{
+    char buf[16];
+    size_t got = 0;
+    ASSERT_EQ(client_recv_until_closed(silent, buf, sizeof buf, &got, HARNESS_DEADLINE_MS), 0);
+    long long elapsed = harness_now_ms() - connected_ms;
+    printf("the silent client was closed after %lld ms\n", elapsed);
+    ASSERT_EQ(got, 0);
+    ASSERT_TRUE(elapsed >= 1000);
+    ASSERT_CONTAINS(child_stderr(server->process), ": nothing moved for 1 s\n");
+}
+
 void server_stop(struct server *server)
 {
     child_interrupt(server->process);

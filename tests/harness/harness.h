@@ -295,6 +295,13 @@ void server_expect_exit_after(struct server *server, unsigned long clients);
 void harness_program_name(const char *path, char *name, size_t size);
 
 /**
+ * For a server started with `--idle-timeout 1`: checks that it closed @p silent, a client
+ * that connected at @p connected_ms (harness_now_ms()) and said nothing, no sooner than 1 s
+ * later and without sending anything, and that it reported `: nothing moved for 1 s`.
+ */
+void server_expect_idle_close(const struct server *server, SOCKET silent, long long connected_ms);
+
+/**
  * Stops a server that has no `--clients` limit with Ctrl-C (child_interrupt()), checks that
  * it says "shut down after" and exits 0, and frees it.
  */
@@ -432,6 +439,15 @@ void echo_load_free(struct echo_load *load);
  *  of them gets its payload back byte for byte within @p timeout_ms. */
 void client_echo_many(const char *host, const char *port, int clients, size_t max_size,
                       unsigned seed, int timeout_ms);
+
+/**
+ * Serves 2000 connections, 200 at a time, after a first round of 10, and reads @p count of
+ * the server (child_open_descriptors(), child_thread_count()) once settled after the first
+ * round, into @p before, and after the last, into @p after; prints both, named @p what. A
+ * server whose clients leave nothing behind has the same count.
+ */
+void server_count_around_2000_clients(const struct server *server, const char *what,
+                                      int (*count)(struct child *), int *before, int *after);
 
 /* ---- What a running child holds (child.c) ------------------------------------------------- */
 

@@ -297,3 +297,23 @@ void client_echo_many(const char *host, const char *port, int clients, size_t ma
     echo_load_expect_all_echoed(load, timeout_ms);
     echo_load_free(load);
 }
+
+void server_count_around_2000_clients(const struct server *server, const char *what,
+                                      int (*count)(struct child *), int *before, int *after)
+{
+    /* The first round is not counted: whatever a server (or ThreadSanitizer's runtime, which
+     * starts a thread of its own with the first client thread) sets up with its first
+     * clients is not a leak. */
+    client_echo_many(server->host, server->port, 10, 2000, 99, HARNESS_DEADLINE_MS);
+    child_await(server->process, false, "served ", 10, HARNESS_DEADLINE_MS);
+    *before = child_settled(server->process, count);
+    /* Reading what the server prints (child_await()) keeps its stdout pipe from filling up,
+     * which would block it. */
+    for (int round = 0; round < 10; round++) {
+        client_echo_many(server->host, server->port, 200, 2000, 100 + (unsigned)round,
+                         HARNESS_DEADLINE_MS * 2);
+        child_await(server->process, false, "served ", 10 + 200 * (round + 1), HARNESS_DEADLINE_MS);
+    }
+    *after = child_settled(server->process, count);
+    printf("%s: %d before, %d after 2000 connections\n", what, *before, *after);
+}
