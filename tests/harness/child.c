@@ -910,18 +910,29 @@ int child_open_descriptors(struct child *c)
 #endif
 }
 
+#ifdef __linux__
+/** The number after @p field (such as "VmRSS:") in the child's /proc/PID/status. */
+static long proc_status_number(struct child *c, const char *field)
+{
+    FILE *f = open_proc(c, "status");
+    char line[256];
+    long value = -1;
+    size_t field_length = strlen(field);
+    while (value < 0 && fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, field, field_length) == 0)
+            sscanf(line + field_length, "%ld", &value);
+    }
+    fclose(f);
+    if (value < 0)
+        harness_fail(__FILE__, __LINE__, "no %s line in /proc/%ld/status", field, (long)c->pid);
+    return value;
+}
+#endif
+
 long child_resident_kib(struct child *c)
 {
 #ifdef __linux__
-    FILE *f = open_proc(c, "status");
-    char line[256];
-    long kib = -1;
-    while (kib < 0 && fgets(line, sizeof line, f) != NULL)
-        sscanf(line, "VmRSS: %ld kB", &kib);
-    fclose(f);
-    if (kib < 0)
-        harness_fail(__FILE__, __LINE__, "no VmRSS: line in /proc/%ld/status", (long)c->pid);
-    return kib;
+    return proc_status_number(c, "VmRSS:"); /* "VmRSS:    1234 kB" */
 #else
     (void)c;
     harness_skip("reading another process's resident memory needs Linux's /proc");
@@ -932,15 +943,7 @@ long child_resident_kib(struct child *c)
 int child_thread_count(struct child *c)
 {
 #ifdef __linux__
-    FILE *f = open_proc(c, "status");
-    char line[256];
-    int threads = -1;
-    while (threads < 0 && fgets(line, sizeof line, f) != NULL)
-        sscanf(line, "Threads: %d", &threads);
-    fclose(f);
-    if (threads < 0)
-        harness_fail(__FILE__, __LINE__, "no Threads: line in /proc/%ld/status", (long)c->pid);
-    return threads;
+    return (int)proc_status_number(c, "Threads:");
 #else
     (void)c;
     harness_skip("counting another process's threads needs Linux's /proc");

@@ -384,7 +384,9 @@ void client_await_fin_acked(SOCKET s)
 #endif
 }
 
-SOCKET harness_reserve_port(const char *host, const char *port)
+/** A TCP socket bound to @p host (numeric) and @p port, not listening; fails the test if
+ *  the port is taken. */
+static SOCKET bound_socket(const char *host, const char *port)
 {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
@@ -398,7 +400,8 @@ SOCKET harness_reserve_port(const char *host, const char *port)
         harness_fail(__FILE__, __LINE__, "socket failed: %s", error_text(net_last_error()));
     do_not_inherit(s);
 #ifndef _WIN32
-    /* Connections the server closed first may wait in TIME_WAIT on the port: no obstacle. */
+    /* As the tutorial's servers do on POSIX: connections closed first on this side may wait
+     * in TIME_WAIT on the port, and that is no obstacle to binding it. */
     int on = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
 #endif
@@ -408,6 +411,11 @@ SOCKET harness_reserve_port(const char *host, const char *port)
                      error_text(net_last_error()));
     freeaddrinfo(res);
     return s;
+}
+
+SOCKET harness_reserve_port(const char *host, const char *port)
+{
+    return bound_socket(host, port);
 }
 
 int client_connect_error_on_reserved(const char *host, const char *port)
@@ -433,27 +441,9 @@ void client_local_port(SOCKET s, char *port, size_t size)
 
 SOCKET harness_listen(const char *host, char *port, size_t size)
 {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
-    if (getaddrinfo(host, "0", &hints, &res) != 0)
-        harness_fail(__FILE__, __LINE__, "getaddrinfo(%s) failed", host);
-    SOCKET s = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-    if (s == INVALID_SOCKET)
-        harness_fail(__FILE__, __LINE__, "socket failed: %s", error_text(net_last_error()));
-    do_not_inherit(s);
-#ifndef _WIN32
-    /* As the tutorial's servers do on POSIX: the port of a connection accepted here is free
-     * for them to bind once this socket is closed, TIME_WAIT or not. */
-    int on = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on);
-#endif
-    if (bind(s, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR ||
-        listen(s, SOMAXCONN) == SOCKET_ERROR)
-        harness_fail(__FILE__, __LINE__, "bind/listen failed: %s", error_text(net_last_error()));
-    freeaddrinfo(res);
+    SOCKET s = bound_socket(host, "0");
+    if (listen(s, SOMAXCONN) == SOCKET_ERROR)
+        harness_fail(__FILE__, __LINE__, "listen failed: %s", error_text(net_last_error()));
     client_local_port(s, port, size);
     return s;
 }
