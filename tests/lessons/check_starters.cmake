@@ -7,6 +7,7 @@
 #         [-DGENERATOR=<generator>] -P check_starters.cmake
 cmake_minimum_required(VERSION 3.25)
 include("${SOURCE_DIR}/steps/course.cmake")
+include("${SOURCE_DIR}/cmake/step_tests.cmake")
 
 set(workspace "${WORK_DIR}/workspace")
 set(build "${WORK_DIR}/build")
@@ -41,16 +42,13 @@ else()
 endif()
 foreach(step IN LISTS steps_to_run)
   string(SUBSTRING "${step}" 0 2 number)
-  execute_process(COMMAND "${CMAKE_CTEST_COMMAND}" --test-dir "${build}" -C Debug
-    -L "^step${number}$" --stop-on-failure -j 4 --timeout 60
-    RESULT_VARIABLE failed OUTPUT_VARIABLE output ERROR_VARIABLE output)
-  if(output MATCHES "No tests were found")
+  tutorial_run_step_tests("${build}" ${number} outcome)
+  if(outcome STREQUAL "absent")
     message("  ${step}: not built here")
     continue()
   endif()
-  if(failed)
-    string(REGEX MATCH "[0-9]+ - (step[0-9]+_[A-Za-z0-9_]+) \\(Failed" first "${output}")
-    message("  ${step}: the starter fails ${CMAKE_MATCH_1}, as it should")
+  if(NOT outcome STREQUAL "passed")
+    message("  ${step}: the starter fails ${outcome}, as it should")
   else()
     string(APPEND problems "  ${step}: the starter passes every test of step${number}: the exercise is solved already\n")
   endif()
