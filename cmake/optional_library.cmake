@@ -1,0 +1,26 @@
+# tutorial_find_optional_library(<variable> <pkg-config module> <header> <library>)
+#   Finds an optional library (liburing for step 14, libuv for the benchmark's reference
+#   server): pkg-config first, which knows the library's own flags, then a plain search for
+#   its header and library file. Sets <variable> to a target to link with, or to nothing when
+#   the library is missing. The target is global: the tests link step 14's copies with it.
+function(tutorial_find_optional_library variable module header library)
+  set(found "")
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(tutorial_pc_${module} QUIET IMPORTED_TARGET GLOBAL ${module})
+    if(TARGET PkgConfig::tutorial_pc_${module})
+      set(found PkgConfig::tutorial_pc_${module})
+    endif()
+  endif()
+  if(NOT found)
+    find_path(tutorial_${module}_include_dir ${header})
+    find_library(tutorial_${module}_library ${library})
+    if(tutorial_${module}_include_dir AND tutorial_${module}_library)
+      add_library(tutorial_${module} INTERFACE IMPORTED GLOBAL)
+      target_include_directories(tutorial_${module} INTERFACE ${tutorial_${module}_include_dir})
+      target_link_libraries(tutorial_${module} INTERFACE ${tutorial_${module}_library})
+      set(found tutorial_${module})
+    endif()
+  endif()
+  set(${variable} ${found} PARENT_SCOPE)
+endfunction()
