@@ -140,8 +140,9 @@ int port_free_buffers(const struct port *port);
 /** When no connection holds a buffer, gives the buffers' memory back to the system, so that
  *  the memory a burst of traffic needed is not the server's for good: an idle server holds
  *  none. The buffers stay usable (Linux: the same buffers, their pages filled again when the
- *  kernel next writes into them; Windows: made again when a receive finds none free). main.c
- *  calls it when a wait ended with nothing done. */
+ *  kernel next writes into them, and only from Linux 6.1 on (see ports_uring.c); Windows:
+ *  made again when a receive finds none free). main.c calls it when a wait ended with
+ *  nothing done. */
 void port_trim_buffers(struct port *port);
 
 /** Frees the port; with @p all_completed false (operations still in flight), leaves the

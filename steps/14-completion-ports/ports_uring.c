@@ -53,6 +53,8 @@ struct port {
     int buffer_count;                      /**< buffers made so far */
     int buffers_lent;                      /**< of those, taken by receives, not yet back */
     int lent_since_trim;                   /**< a buffer was lent since port_trim_buffers() */
+    int work_in_waits_only;                /**< DEFER_TASKRUN: the kernel fills buffers only
+                                                while this thread is in io_uring_enter() */
     char *chunks[PORT_BUFFER_LIMIT / PORT_BUFFERS_PER_CHUNK]; /**< where they are */
 };
 
@@ -136,6 +138,7 @@ struct port *port_open(unsigned long max_connections)
                    IORING_SETUP_DEFER_TASKRUN;
     params.cq_entries = completion_entries;
     int rc = io_uring_queue_init_params(SUBMISSION_QUEUE_ENTRIES, &port->ring, &params);
+    port->work_in_waits_only = rc == 0;
     if (rc == -EINVAL) {
         memset(&params, 0, sizeof params);
         params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
@@ -484,7 +487,10 @@ int port_free_buffers(const struct port *port)
 //! [trim-buffers]
 void port_trim_buffers(struct port *port)
 {
-    if (port->buffers_lent > 0 || !port->lent_since_trim)
+    /* Only with DEFER_TASKRUN: without it, the kernel may finish a receive, and write its
+     * bytes into a buffer of the ring, on this thread's way out of any system call, such as
+     * one of the madvise() calls below; the next one could then drop those bytes. */
+    if (!port->work_in_waits_only || port->buffers_lent > 0 || !port->lent_since_trim)
         return;
     /* The buffers stay in the ring, where the kernel finds them; only their pages go.
      * MADV_DONTNEED drops them now, and the resident memory falls; when the kernel next
