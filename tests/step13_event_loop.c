@@ -1,7 +1,8 @@
 /**
  * @file step13_event_loop.c
- * @brief Step 13's own tests: an idle client costs a few hundred bytes, and the listener closes once the last client it
- *        will serve is in. What it shares with steps 12 and 14 is in many_clients.c.
+ * @brief Step 13's own tests: an idle client costs a few hundred bytes, and the listener
+ *        closes once the last client it will serve is in. What it shares with steps 12 and
+ *        14 is in many_clients.c.
  */
 #include "harness.h"
 
@@ -22,13 +23,7 @@ TEST(an_idle_client_costs_a_few_hundred_bytes)
     int descriptors = child_settled(server.process, child_open_descriptors);
     long before = child_resident_kib(server.process);
     static SOCKET idle[CLIENTS];
-    for (int i = 0; i < CLIENTS; i++)
-        idle[i] = client_connect(server.host, server.port);
-    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
-    while (child_open_descriptors(server.process) < descriptors + CLIENTS) {
-        ASSERT_TRUE(harness_now_ms() < deadline); /* until it has accepted them all */
-        net_sleep_ms(10);
-    }
+    server_connect_idle_clients(&server, idle, CLIENTS, descriptors);
     long after = child_resident_kib(server.process);
     long bytes_each = (after - before) * 1024 / CLIENTS;
     printf("resident memory: %ld KiB before, %ld KiB with %d idle clients: %ld bytes each\n",
@@ -44,11 +39,8 @@ TEST(stops_listening_once_the_last_client_it_will_serve_is_in)
     struct server server = server_start(harness_program(), "listening on ", "--clients", "2", NULL);
     SOCKET clients[2];
     for (int i = 0; i < 2; i++) {
-        char byte = 'x';
         clients[i] = client_connect(server.host, server.port);
-        client_send_all(clients[i], &byte, 1);
-        ASSERT_EQ(net_wait_readable(clients[i], HARNESS_DEADLINE_MS), 1);
-        ASSERT_EQ(recv(clients[i], &byte, 1, 0), 1);
+        client_echo_byte(clients[i], 'x');
     }
     /* Both are still being served, and the server still runs: a third is refused, not
      * queued for a server that will never accept it. */

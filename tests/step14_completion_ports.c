@@ -1,10 +1,10 @@
 /**
  * @file step14_completion_ports.c
  * @brief Step 14's own tests: the idle timeout, a reset reported with the client's address
- *        while the others are served, --max-clients, Ctrl-C with idle clients, idle clients
- *        that hold no buffer, a burst's memory given back, and (Linux) a missing io_uring
- *        reported with exit code 1. What it shares with steps 12 and 13 is in
- *        many_clients.c.
+ *        while the others are served, Ctrl-C with idle clients, idle clients that hold no
+ *        buffer, a burst's memory given back, and (Linux) a missing io_uring reported with
+ *        exit code 1. What it shares with steps 12 and 13 is in many_clients.c, and
+ *        --max-clients in client_limit.c.
  *
  * CMake runs it as `step14_completion_ports TEST PROGRAM LAUNCHER FEW_BUFFERS`: LAUNCHER is
  * the helper without_io_uring (or `none` where io_uring does not exist), FEW_BUFFERS the same
@@ -72,30 +72,6 @@ TEST(reports_a_reset_mid_transfer_and_goes_on)
     child_await(server.process, true, expected, 1, HARNESS_DEADLINE_MS);
     printf("%s", child_stderr(server.process));
     client_echo_many(server.host, server.port, 20, 20000, 24, HARNESS_DEADLINE_MS);
-    server_stop(&server);
-}
-
-TEST(serves_no_more_than_max_clients_at_once)
-{
-    struct server server =
-        server_start(harness_program(), "listening on ", "--max-clients", "2", NULL);
-    SOCKET first = client_connect(server.host, server.port);
-    SOCKET second = client_connect(server.host, server.port);
-    client_echo_byte(first, 'a');
-    client_echo_byte(second, 'b');
-    /* The third connects (the kernel completes the handshake) but is not accepted. */
-    SOCKET third = client_connect(server.host, server.port);
-    client_send_all(third, "c", 1);
-    ASSERT_EQ(net_wait_readable(third, 700), 0);
-    /* One leaves: the third is taken and served. */
-    client_echo_exchange(first, "", 0, HARNESS_DEADLINE_MS);
-    closesocket(first);
-    char got = 0;
-    ASSERT_EQ(net_wait_readable(third, HARNESS_DEADLINE_MS), 1);
-    ASSERT_EQ(recv(third, &got, 1, 0), 1);
-    ASSERT_EQ(got, 'c');
-    closesocket(second);
-    closesocket(third);
     server_stop(&server);
 }
 
@@ -174,13 +150,7 @@ TEST(after_a_burst_an_idle_client_costs_a_few_hundred_bytes)
     client_echo_many(server.host, server.port, 100, 200000, 23, HARNESS_DEADLINE_MS * 2);
     long busy = child_resident_kib(server.process);
     static SOCKET idle[CLIENTS];
-    for (int i = 0; i < CLIENTS; i++)
-        idle[i] = client_connect(server.host, server.port);
-    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
-    while (child_open_descriptors(server.process) < descriptors + CLIENTS) {
-        ASSERT_TRUE(harness_now_ms() < deadline); /* until it has accepted them all */
-        net_sleep_ms(10);
-    }
+    server_connect_idle_clients(&server, idle, CLIENTS, descriptors);
     long after = child_settled(server.process, resident_kib);
     long bytes_each = (after - before) * 1024 / CLIENTS;
     printf("resident memory: %ld KiB before the burst, %ld KiB right after it, %ld KiB with "
@@ -271,7 +241,6 @@ static const struct test_case tests[] = {
     TEST_CASE(closes_a_client_that_does_not_read_after_the_idle_timeout),
     TEST_CASE(reports_the_reset_of_a_waiting_client_and_goes_on),
     TEST_CASE(reports_a_reset_mid_transfer_and_goes_on),
-    TEST_CASE(serves_no_more_than_max_clients_at_once),
     TEST_CASE(ctrl_c_closes_the_connections_and_says_how_many),
     TEST_CASE(idle_clients_hold_no_buffer),
     TEST_CASE(clients_wait_for_a_buffer_when_all_are_lent),

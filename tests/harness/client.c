@@ -384,9 +384,7 @@ void client_await_fin_acked(SOCKET s)
 #endif
 }
 
-/** A TCP socket bound to @p host (numeric) and @p port, not listening; fails the test if
- *  the port is taken. */
-static SOCKET bound_socket(const char *host, const char *port)
+SOCKET harness_reserve_port(const char *host, const char *port)
 {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
@@ -413,11 +411,6 @@ static SOCKET bound_socket(const char *host, const char *port)
     return s;
 }
 
-SOCKET harness_reserve_port(const char *host, const char *port)
-{
-    return bound_socket(host, port);
-}
-
 int client_connect_error_on_reserved(const char *host, const char *port)
 {
     /* Bound and not listening: nobody else can listen there while the attempt is made, so a
@@ -441,7 +434,7 @@ void client_local_port(SOCKET s, char *port, size_t size)
 
 SOCKET harness_listen(const char *host, char *port, size_t size)
 {
-    SOCKET s = bound_socket(host, "0");
+    SOCKET s = harness_reserve_port(host, "0"); /* bound to a free port */
     if (listen(s, SOMAXCONN) == SOCKET_ERROR)
         harness_fail(__FILE__, __LINE__, "listen failed: %s", error_text(net_last_error()));
     client_local_port(s, port, size);

@@ -449,6 +449,14 @@ void client_echo_many(const char *host, const char *port, int clients, size_t ma
 void server_count_around_2000_clients(const struct server *server, const char *what,
                                       int (*count)(struct child *), int *before, int *after);
 
+/**
+ * Connects @p count clients that say nothing, into @p sockets, and waits until the server has
+ * accepted them all: until it has @p descriptors (child_open_descriptors() before) plus one
+ * per client open. For measuring what an idle client costs.
+ */
+void server_connect_idle_clients(const struct server *server, SOCKET *sockets, int count,
+                                 int descriptors);
+
 /* ---- What a running child holds (child.c) ------------------------------------------------- */
 
 /** The number of descriptors the child has open (Linux: the entries of /proc/PID/fd);

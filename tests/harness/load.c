@@ -317,3 +317,17 @@ void server_count_around_2000_clients(const struct server *server, const char *w
     *after = child_settled(server->process, count);
     printf("%s: %d before, %d after 2000 connections\n", what, *before, *after);
 }
+
+void server_connect_idle_clients(const struct server *server, SOCKET *sockets, int count,
+                                 int descriptors)
+{
+    for (int i = 0; i < count; i++)
+        sockets[i] = client_connect(server->host, server->port);
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (child_open_descriptors(server->process) < descriptors + count) {
+        if (harness_now_ms() >= deadline)
+            harness_fail(__FILE__, __LINE__, "the server accepted fewer than %d clients in %d ms",
+                         count, HARNESS_DEADLINE_MS);
+        net_sleep_ms(10);
+    }
+}

@@ -271,7 +271,7 @@ lesson(back-off STEP 14-completion-ports
 
 # --max-clients counts the accepts in flight.
 lesson(max-clients STEP 14-completion-ports
-  TEST step14_serves_no_more_than_max_clients_at_once
+  TEST step14_at_the_limit_new_connections_wait_until_a_client_leaves
   WHAT "post accepts without counting the connections open"
   FIND [[server->open + server->accepts_posted < server->max_clients &&]]
   REPLACE [[1 &&]])
