@@ -1,8 +1,8 @@
 /**
  * @file echo_bench.c
  * @brief A load client for echo servers: round trips, stream throughput, the rate of
- *        connect/echo/close, and the memory an idle connection costs the server, checking
- *        every byte it gets back.
+ *        connect/echo/close, and the user-space memory an idle connection costs the server,
+ *        checking every byte it gets back.
  *
  * The measurements, each over one window of time:
  * - ping-pong: N connections; each sends a small message, waits for all of it to come back,
@@ -17,15 +17,20 @@
  *   Reported: connections completed per second and the time each took.
  * - idle memory (Linux): before the ping-pong window at the largest N, every connection has
  *   echoed one message and is silent; the server's resident memory (VmRSS in
- *   /proc/PID/status) then, once it has not changed for 300 ms, less what it was right after
- *   it said it was listening, divided by the connections open, is the memory per idle
- *   connection.
+ *   /proc/PID/status) then, less what it was after it said it was listening, each read once
+ *   it has not changed for 300 ms, divided by the connections open, is the memory per idle
+ *   connection. It is the server's own, user-space memory: the kernel's memory for each
+ *   socket (its buffers, its structures) is not in VmRSS. A page (4 KiB) more or less is
+ *   4 bytes per connection at 1,000 connections, 64 at 64: the figure means something at
+ *   large N only.
  * Every figure says how many connections were served at all, and how many failed (an error,
  * a close, a changed byte, a connect refused or timed out for good). Every byte a connection
  * sends comes from a pseudo-random pattern, starting at an offset of its own, and is checked
  * when it comes back. Each window also records the processor time the client and the
- * server used in it, per second of it (*cores used*; the server's from Linux's /proc or
- * Windows' GetProcessTimes()): a single-threaded side near 1.0 is the one that limits.
+ * server used in it, per second of it (*cores used*; the server's from Linux's /proc, with
+ * its children that ended and were reaped, such as a process per client's, or from Windows'
+ * GetProcessTimes(), the server's own process only): a single-threaded side near 1.0 is the
+ * one that limits.
  *
  * Opening N connections: a burst of thousands of connect() calls would overflow the server's
  * backlog (on Linux the kernel then drops the SYN, and the client's kernel sends it again a
@@ -52,13 +57,15 @@
  *       DIR/results.csv and DIR/results.md, and every round's figures to DIR/rounds.csv.
  *       TYPE is the build type of the programs (CMake's configuration); the suite measures
  *       optimized builds only. A server given with --absent, or whose program is missing
- *       or exits at start, is left out with a line that says why. A server named with
+ *       or exits at start, is left out with a line that says why (its rounds count as
+ *       failures, not in the medians); one that says nothing for HARNESS_READY_MS ends the
+ *       suite with that failure. A server named with
  *       --churn-only is measured by connect/echo/close only: one that serves a client at a
  *       time cannot hold N connections, and a process per client is there for what a new
  *       connection costs.
  *
- * It raises its open-files limit (POSIX RLIMIT_NOFILE) to the hard limit; the servers it
- * starts inherit it. Where that is too low for N connections, it measures the most the limit
+ * It raises its open-files limit (POSIX RLIMIT_NOFILE) to the hard limit, or as near as the
+ * system allows; the servers it starts inherit it. Where that is too low for N connections, it measures the most the limit
  * allows and says so.
  *
  * A tool that prints figures, not a test: nothing here passes or fails on a number.
@@ -72,9 +79,10 @@
 #ifdef __linux__
 #    include <sys/epoll.h>
 #endif
-#ifndef _WIN32
+#ifdef _WIN32
+#    include <io.h> /* _get_osfhandle() */
+#else
 #    include <fcntl.h>
-#    include <signal.h>
 #    include <sys/resource.h>
 #    include <time.h>
 #endif
@@ -112,9 +120,6 @@
 
 /** The pattern, twice in a row: any PATTERN_LEN bytes from any offset are contiguous. */
 static unsigned char pattern[2 * PATTERN_LEN];
-
-/* Defined in the harness (child.c): captures what every child has written so far. */
-void child_pump_all(void);
 
 /** Microseconds on a clock that never jumps. */
 static long long now_us(void)
@@ -179,7 +184,8 @@ static const char *const test_units[TEST_COUNT] = {"round_trips_per_s", "MiB_per
 /** The figures of one measurement. */
 struct figures {
     bool measured;
-    double value; /**< round trips/s, MiB/s, connections/s, or bytes */
+    bool no_server; /**< the server did not start: only the failures count */
+    double value;   /**< round trips/s, MiB/s, connections/s, or bytes */
     double p50_us, p99_us, max_us;
     int served;  /**< connections served (see the measurements above) */
     int of;      /**< out of this many */
@@ -503,6 +509,10 @@ static void fail(struct load *l, struct connection *c, const char *what, int cod
             snprintf(l->first_failure, sizeof l->first_failure, "%s", what);
     }
     l->failures++;
+    /* connect/echo/close: a failed connection's time counts in the latencies too, or a
+     * server that makes connections time out would show the better figures for it. */
+    if (l->test == CHURN)
+        add_latency(&l->latencies, now_us() - c->started_us);
     close_connection(c);
     set_state(l, c, CONN_FAILED);
 }
@@ -517,29 +527,46 @@ static void want_write(struct load *l, struct connection *c, bool on)
 }
 
 /** A non-blocking socket that is not inherited by the servers started later, and sends
- *  small messages at once instead of waiting for more (Nagle's algorithm). */
-static SOCKET open_socket(int family)
+ *  small messages at once instead of waiting for more (Nagle's algorithm). INVALID_SOCKET,
+ *  with the call that failed in @p call and its error in @p error, if one of those fails. */
+static SOCKET open_socket(int family, const char **call, int *error)
 {
+    *call = "socket";
+    *error = 0;
 #ifdef __linux__
     /* One call instead of three. */
     SOCKET s = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    bool ok = s != INVALID_SOCKET;
 #else
     SOCKET s = socket(family, SOCK_STREAM, IPPROTO_TCP);
-    if (s != INVALID_SOCKET) {
+    bool ok = s != INVALID_SOCKET;
+    if (ok) {
 #    ifdef _WIN32
-        SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+        *call = "SetHandleInformation";
+        ok = SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0) != 0;
+        if (!ok)
+            *error = (int)GetLastError(); /* a Windows error, not a Winsock one */
 #    else
-        fcntl(s, F_SETFD, FD_CLOEXEC);
+        *call = "fcntl";
+        ok = fcntl(s, F_SETFD, FD_CLOEXEC) == 0;
 #    endif
-        if (net_set_nonblocking(s) == SOCKET_ERROR) {
-            closesocket(s);
-            return INVALID_SOCKET;
-        }
+    }
+    if (ok) {
+        *call = NET_NONBLOCKING_CALL;
+        ok = net_set_nonblocking(s) != SOCKET_ERROR;
     }
 #endif
-    if (s != INVALID_SOCKET) {
+    if (ok) {
         int on = 1;
-        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&on, (int)sizeof on);
+        *call = "setsockopt(TCP_NODELAY)";
+        ok = setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (const char *)&on, (int)sizeof on) == 0;
+    }
+    if (!ok) {
+        if (*error == 0)
+            *error = net_last_error();
+        if (s != INVALID_SOCKET)
+            closesocket(s);
+        return INVALID_SOCKET;
     }
     return s;
 }
@@ -576,9 +603,11 @@ static void begin_connect(struct load *l, struct connection *c)
     }
     c->attempts++;
     c->deadline_us = now + (l->test == CHURN ? CHURN_TIMEOUT_MS : CONNECT_TIMEOUT_MS) * 1000LL;
-    c->s = open_socket(l->address->ai_family);
+    const char *call = NULL;
+    int error = 0;
+    c->s = open_socket(l->address->ai_family, &call, &error);
     if (c->s == INVALID_SOCKET) {
-        fail(l, c, "socket", net_last_error());
+        fail(l, c, call, error);
         return;
     }
     set_state(l, c, CONN_CONNECTING);
@@ -632,7 +661,8 @@ static void connected(struct load *l, struct connection *c)
 {
     if (l->test != CHURN) {
         /* Whether it failed, and why: a refused connect is tried again. (connect/echo/close
-         * saves the call: its send() fails with the same error.) */
+         * saves the call: its send() then fails, and the connection counts as failed. Linux
+         * gives send() the connect's error; Windows may name another, such as WSAENOTCONN.) */
         int code = 0;
         socklen_t length = (socklen_t)sizeof code;
         if (getsockopt(c->s, SOL_SOCKET, SO_ERROR, (char *)&code, &length) != 0)
@@ -945,7 +975,13 @@ static void measure_churn(const struct addrinfo *address, int in_flight, double 
         begin_connect(&l, &l.conns[i]);
     run_until(&l, window.start_us + (long long)(seconds * 1e6));
     double elapsed = window_end(&window, f);
-    /* Connections still in flight at the end are neither completed nor failed. */
+    /* Connections still in flight at the end are neither completed nor failed; their time so
+     * far counts in the latencies, as an unanswered ping-pong message's does. */
+    long long end = now_us();
+    for (int i = 0; i < in_flight; i++) {
+        if (l.conns[i].state != CONN_UNUSED && l.conns[i].state != CONN_FAILED)
+            add_latency(&l.latencies, end - l.conns[i].started_us);
+    }
     f->measured = true;
     f->served = l.completed;
     f->failed = l.failures;
@@ -1002,26 +1038,38 @@ static unsigned long raise_open_files_limit(char *note, size_t size)
         return 1024;
     }
     rlim_t was = limit.rlim_cur;
-    if (limit.rlim_cur != limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        /* An unlimited hard limit is not a value Linux takes for the soft one: it stops at
-         * fs.nr_open (1048576 unless changed). */
-        if (setrlimit(RLIMIT_NOFILE, &limit) != 0 && limit.rlim_max == RLIM_INFINITY) {
-            limit.rlim_cur = 1048576;
-            setrlimit(RLIMIT_NOFILE, &limit);
+    rlim_t hard = limit.rlim_max;
+    if (limit.rlim_cur != hard) {
+        /* The hard limit first. A system may refuse it as the soft limit, an unlimited one
+         * above all (macOS stops at kern.maxfilesperproc): then the largest power of two it
+         * takes, down to what there was. */
+        limit.rlim_cur = hard;
+        rlim_t ask = 1048576;
+        while (setrlimit(RLIMIT_NOFILE, &limit) != 0 && ask > was) {
+            limit.rlim_cur = ask < hard ? ask : hard;
+            ask /= 2;
         }
-        getrlimit(RLIMIT_NOFILE, &limit);
+        if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+            limit.rlim_cur = was;
     }
     if (limit.rlim_cur == RLIM_INFINITY) {
         snprintf(note, size, "unlimited");
         return 0;
     }
-    if (limit.rlim_cur == was)
+    if (limit.rlim_cur == hard && was == hard)
         snprintf(note, size, "%lu (the hard limit; the servers inherit it)",
                  (unsigned long)limit.rlim_cur);
-    else
+    else if (limit.rlim_cur == hard)
         snprintf(note, size, "%lu (raised from %lu to the hard limit; the servers inherit it)",
                  (unsigned long)limit.rlim_cur, (unsigned long)was);
+    else if (limit.rlim_cur != was)
+        snprintf(note, size,
+                 "%lu (raised from %lu, as far as the system allows; the servers "
+                 "inherit it)",
+                 (unsigned long)limit.rlim_cur, (unsigned long)was);
+    else
+        snprintf(note, size, "%lu (could not be raised; the servers inherit it)",
+                 (unsigned long)limit.rlim_cur);
     return (unsigned long)limit.rlim_cur;
 #endif
 }
@@ -1092,8 +1140,11 @@ static struct addrinfo *resolve(const char *host, const char *port)
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_protocol = IPPROTO_TCP;
-    if (getaddrinfo(host, port, &hints, &res) != 0) {
-        fprintf(stderr, "echo_bench: cannot resolve %s port %s\n", host, port);
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        fprintf(stderr, "echo_bench: %s port %s: ", host, port);
+        fflush(stderr);
+        report_gai_error("getaddrinfo", rc);
         exit(1);
     }
     return res;
@@ -1161,6 +1212,7 @@ static void not_started(struct figures *f, int of, const char *why)
 {
     memset(f, 0, sizeof *f);
     f->measured = true;
+    f->no_server = true;
     f->of = of;
     f->failed = of;
     f->server_cores = -1;
@@ -1186,7 +1238,7 @@ static void measure_server(const struct server_spec *spec, enum test test, int c
         long before = 0;
 #ifdef __linux__
         if (idle != NULL)
-            before = child_resident_kib(server.process);
+            before = settled_resident_kib(server.process); /* as the reading after */
 #else
         idle = NULL; /* resident memory is read from Linux's /proc */
 #endif
@@ -1232,18 +1284,31 @@ static const char *format_cores(const struct figures *f, char *buf, size_t size)
     return buf;
 }
 
-/** The figures of @p n rounds in one: the median of each figure, the served count of the
- *  worst round, every failure and retry of every round. */
+/** The figures of @p n rounds in one: the median of each figure over the rounds whose server
+ *  started, the served count of the worst round, every failure and retry of every round. */
 static struct figures combine(const struct figures *rounds, int n)
 {
     struct figures all;
     double v[8][MAX_REPEATS];
     memset(&all, 0, sizeof all);
     int m = 0;
+    bool first = true;
     for (int r = 0; r < n; r++) {
         const struct figures *f = &rounds[r];
         if (!f->measured)
             continue;
+        all.measured = true;
+        if (first || f->served < all.served) {
+            all.served = f->served;
+            all.of = f->of;
+        }
+        first = false;
+        all.failed += f->failed;
+        all.retries += f->retries;
+        if (all.first_failure[0] == '\0')
+            snprintf(all.first_failure, sizeof all.first_failure, "%s", f->first_failure);
+        if (f->no_server)
+            continue; /* its zeros are no figures: a p99 of 0 would look like the best */
         v[0][m] = f->value;
         v[1][m] = f->p50_us;
         v[2][m] = f->p99_us;
@@ -1252,19 +1317,13 @@ static struct figures combine(const struct figures *rounds, int n)
         v[5][m] = (double)f->rss_after_kib;
         v[6][m] = f->client_cores;
         v[7][m] = f->server_cores;
-        if (m == 0 || f->served < all.served) {
-            all.served = f->served;
-            all.of = f->of;
-        }
-        all.failed += f->failed;
-        all.retries += f->retries;
-        if (all.first_failure[0] == '\0')
-            snprintf(all.first_failure, sizeof all.first_failure, "%s", f->first_failure);
         m++;
     }
-    if (m == 0)
+    if (m == 0) {
+        all.no_server = all.measured;
+        all.server_cores = -1;
         return all;
-    all.measured = true;
+    }
     all.value = median(v[0], m);
     all.p50_us = median(v[1], m);
     all.p99_us = median(v[2], m);
@@ -1358,6 +1417,18 @@ struct suite {
     char notes[1024];
 };
 
+/** Which of the counts the memory per idle connection is measured at: the largest, where a
+ *  page more or less weighs least per connection. */
+static int idle_index(const struct suite *s)
+{
+    int idle_k = 0;
+    for (int k = 1; k < s->count_n; k++) {
+        if (s->counts[k] > s->counts[idle_k])
+            idle_k = k;
+    }
+    return idle_k;
+}
+
 static void write_markdown(FILE *md, const struct suite *s,
                            struct figures agg[MAX_SERVERS][TEST_COUNT][MAX_COUNTS])
 {
@@ -1423,13 +1494,14 @@ static void write_markdown(FILE *md, const struct suite *s,
         }
     }
 
-    int idle_count = s->counts[s->count_n - 1];
+    int idle_count = s->counts[idle_index(s)];
 #ifdef __linux__
     fprintf(md,
             "\n**Memory per idle connection.** The server's resident memory (VmRSS in "
-            "/proc/PID/status) right after it said it was listening, and again with %d "
-            "connections open, each having echoed one message, once it has not changed for "
-            "300 ms; the difference divided by the connections open.\n\n",
+            "/proc/PID/status: its own, user-space memory, not the kernel's for each socket) "
+            "after it said it was listening, and again with %d connections open, each having "
+            "echoed one message, each read once it has not changed for 300 ms; the difference "
+            "divided by the connections open.\n\n",
             idle_count);
     fprintf(md, "| server | build | cores | idle connections | resident before | resident "
                 "after | bytes per connection | open |\n");
@@ -1458,6 +1530,10 @@ static FILE *open_output(const char *dir, const char *name)
         fprintf(stderr, "echo_bench: cannot write %s\n", path);
         exit(1);
     }
+#ifdef _WIN32
+    /* The servers, started with inheritable handles passed on, must not hold it open. */
+    SetHandleInformation((HANDLE)_get_osfhandle(_fileno(f)), HANDLE_FLAG_INHERIT, 0);
+#endif
     return f;
 }
 
@@ -1495,7 +1571,7 @@ static int run_suite(struct suite *s)
 
     FILE *rounds = open_output(s->dir, "rounds.csv");
     fprintf(rounds, "round,%s", csv_header);
-    int idle_k = s->count_n - 1; /* the memory per idle connection: at the largest count */
+    int idle_k = idle_index(s);
 
     /* Side by side: each round measures every server, one after the other, so that whatever
      * else the machine does weighs on all of them alike. */
@@ -1669,10 +1745,14 @@ int main(int argc, char **argv)
         return 2;
     }
 #ifdef _WIN32
-    AllocConsole(); /* as the harness does: the servers it starts share a console */
-#else
-    signal(SIGPIPE, SIG_IGN);
+    /* A console for the servers it starts to share: GenerateConsoleCtrlEvent(), with which
+     * child_interrupt() stops them, reaches only processes attached to the caller's console. */
+    AllocConsole();
 #endif
+    if (net_ignore_sigpipe() != 0) { /* a server that closes first must not end the client */
+        perror("signal");
+        return 1;
+    }
     if (net_startup() != 0)
         return 1;
     make_pattern();

@@ -8,12 +8,12 @@
  * It behaves like the tutorial's servers where the benchmark looks: prints
  * `listening on ADDRESS` once ready, echoes every byte, shuts down its side after the
  * client's end of stream, and exits 0 on Ctrl-C (SIGINT) or SIGTERM. On Linux libuv waits
- * with epoll, which costs nothing per idle connection, where poll() looks at every socket on
- * every call. Reads use 64 KiB buffers, as step 13's do, kept on a free list for reuse (with
+ * with epoll, whose wait costs no time per idle connection (the kernel keeps an entry for
+ * each socket), where poll() looks at every socket on every call. Reads use 64 KiB buffers, as step 13's do, kept on a free list for reuse (with
  * a malloc() and free() per read, the C library hands memory back to the system and faults
- * it in again, which costs more than the echo). Like step 13, it holds at most about one
- * buffer of unsent echo per client: once a write cannot complete at once, the client is not
- * read from until it has.
+ * it in again, which costs more than the echo). Like step 13, it bounds the unsent echo per
+ * client: once MAX_QUEUED bytes or more wait to be written (at most about two buffers, as the
+ * check follows the write that crossed it), the client is not read from until they are.
  */
 #include <uv.h>
 
@@ -163,8 +163,11 @@ static void on_connection(uv_stream_t *server, int status)
     if (status < 0)
         return; /* e.g. out of descriptors: libuv retries when the listener is readable */
     struct client *c = calloc(1, sizeof *c);
-    if (c == NULL)
-        return;
+    if (c == NULL) {
+        /* Not accepting would stop libuv from watching the listener: stop, and say why. */
+        fprintf(stderr, "uv_echo_server: out of memory for a new client\n");
+        exit(1);
+    }
     uv_tcp_init(loop, &c->tcp);
     c->tcp.data = c;
     if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
@@ -222,7 +225,11 @@ int main(int argc, char **argv)
     struct sockaddr_storage bound;
     int length = (int)sizeof bound;
     char name[64];
-    uv_tcp_getsockname(&listener, (struct sockaddr *)&bound, &length);
+    rc = uv_tcp_getsockname(&listener, (struct sockaddr *)&bound, &length);
+    if (rc != 0) {
+        fprintf(stderr, "uv_echo_server: uv_tcp_getsockname: %s\n", uv_strerror(rc));
+        return 1;
+    }
     if (bound.ss_family == AF_INET6) {
         uv_ip6_name((struct sockaddr_in6 *)&bound, name, sizeof name);
         printf("listening on [%s]:%d\n", name, ntohs(((struct sockaddr_in6 *)&bound)->sin6_port));

@@ -60,10 +60,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef _WIN32
-#    include <signal.h>
-#endif
-
 #define MAX_LINE      1024
 #define MAX_WORDS     32
 #define MAX_TERMINALS 4
@@ -506,6 +502,10 @@ static void run_client(int terminal, char *words[], int count)
         show_client(terminal, index, line);
         if (expected != NULL && strcmp(expected, "reset") == 0) {
             connect_expecting_reset(terminal, index);
+            /* Its number is taken: the next client is the next number. */
+            current.clients[index] = INVALID_SOCKET;
+            current.client_terminal[index] = terminal;
+            current.client_count++;
             return;
         }
         if (expected != NULL) {
@@ -803,10 +803,11 @@ int main(int argc, char **argv)
     current.page = argv[1];
     bin_dir = argv[3];
     display_dir = argv[4];
-#ifndef _WIN32
     /* A program that exits while we write to its stdin must not kill us. */
-    signal(SIGPIPE, SIG_IGN);
-#endif
+    if (net_ignore_sigpipe() != 0) {
+        perror("signal");
+        return 1;
+    }
     if (net_startup() != 0)
         return 1;
     FILE *page = fopen(argv[1], "r");

@@ -781,9 +781,6 @@ void child_free(struct child *c)
     free(c);
 }
 
-/* Used by load.c: reads what every child has written so far, without waiting. A server whose
- * stdout pipe is full blocks in printf(), and a single-threaded one stops serving. */
-void child_pump_all(void);
 void child_pump_all(void)
 {
     for (struct child *c = children; c != NULL; c = c->next)
@@ -968,14 +965,18 @@ long long child_cpu_time_ms(struct child *c)
     fclose(f);
     text[length] = '\0';
     /* "PID (NAME) STATE ..." where NAME may hold spaces: fields are counted after the last
-     * ')'. utime and stime are fields 14 and 15, in clock ticks. */
+     * ')'. utime and stime are fields 14 and 15, cutime and cstime (the time of its children
+     * that ended and that it reaped) 16 and 17, in clock ticks. */
     const char *p = strrchr(text, ')');
     unsigned long long utime = 0, stime = 0;
-    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-                            &stime) != 2)
+    long long cutime = 0, cstime = 0;
+    if (p == NULL ||
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &utime,
+               &stime, &cutime, &cstime) != 4)
         harness_fail(__FILE__, __LINE__, "cannot read /proc/%ld/stat", (long)c->pid);
     long ticks = sysconf(_SC_CLK_TCK);
-    return (long long)((utime + stime) * 1000ULL / (unsigned long long)(ticks > 0 ? ticks : 100));
+    unsigned long long total = utime + stime + (unsigned long long)(cutime + cstime);
+    return (long long)(total * 1000ULL / (unsigned long long)(ticks > 0 ? ticks : 100));
 #else
     (void)c;
     harness_skip("reading another process's processor time needs Linux's /proc or Windows");

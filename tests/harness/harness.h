@@ -268,6 +268,11 @@ struct child *child_run(const char *program, ...);
 /** The exit code of a child that child_wait() or child_run() saw exit. */
 int child_exit_code(const struct child *c);
 
+/** Reads what every child has written so far, without waiting: a server whose stdout pipe
+ *  is full blocks in printf(), and a single-threaded one then stops serving. For loops that
+ *  run for long without reading the children's output (load.c, the benchmark). */
+void child_pump_all(void);
+
 /* ---- Servers and clients ------------------------------------------------------------------ */
 
 /** A step program started as a server on `--port 0`, with the port it announced. */
@@ -487,7 +492,9 @@ long child_resident_kib(struct child *c);
 int child_thread_count(struct child *c);
 
 /** The processor time the child has used so far, user and system, in milliseconds (Linux:
- *  /proc/PID/stat; Windows: GetProcessTimes()); skips elsewhere. */
+ *  /proc/PID/stat, with the time of its own children that ended and that it reaped, such as
+ *  a process-per-client server's; Windows: GetProcessTimes(), the child's own only); skips
+ *  elsewhere. */
 long long child_cpu_time_ms(struct child *c);
 
 #endif /* HARNESS_H */

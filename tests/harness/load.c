@@ -50,9 +50,6 @@ struct echo_load {
     int *index; /**< fds[i] belongs to clients[index[i]] */
 };
 
-/* Defined in child.c: captures what every child has written so far, without waiting. */
-void child_pump_all(void);
-
 /** The next byte of a client's payload: xorshift32, as harness_fill_random() makes them. */
 static char next_byte(unsigned *state)
 {
