@@ -327,6 +327,13 @@ lesson(refuse-with-reset STEP 16-conditional-accept
   TEST step16_a_turned_away_client_sees_a_reset
   WHAT "close a turned-away connection in order: the client reads an empty answer, as if served"
   FIND [[    abortive.l_onoff = 1;]] REPLACE [[    abortive.l_onoff = 0;]])
+lesson(close-the-refused STEP 16-conditional-accept
+  TEST step16_after_200_clients_served_or_refused_no_descriptor_is_left
+  WHAT "only shut a refused connection down: the client is turned away, and the server keeps its descriptor"
+  FIND [[        report_client_error("setsockopt(SO_LINGER) on", peer); /* it still closes, with FIN */
+    closesocket(ClientSocket);]]
+  REPLACE [[        report_client_error("setsockopt(SO_LINGER) on", peer); /* it still closes, with FIN */
+    shutdown(ClientSocket, SD_BOTH);]])
 lesson(prefix-bits STEP 16-conditional-accept
   TEST step16_ipv4_prefixes_match_bit_by_bit
   WHAT "compare whole bytes only: a prefix that ends inside a byte lets its neighbours in"
