@@ -14,6 +14,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 # Static runtime: the .exe files run under Wine (or on Windows) without MinGW's DLLs.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 
-# CTest runs every test program (and the harness runs every step program) under Wine.
+# CTest runs every test program (and the harness runs every step program) under Wine,
+# through wine_run.sh, which keeps Wine's background programs off CTest's pipes.
 find_program(WINE_EXECUTABLE NAMES wine64 wine REQUIRED)
-set(CMAKE_CROSSCOMPILING_EMULATOR ${WINE_EXECUTABLE})
+set(CMAKE_CROSSCOMPILING_EMULATOR sh ${CMAKE_CURRENT_LIST_DIR}/wine_run.sh ${WINE_EXECUTABLE})

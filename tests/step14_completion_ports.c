@@ -54,6 +54,20 @@ TEST(reports_the_reset_of_a_waiting_client_and_goes_on)
      * ECONNRESET` on Linux, `WSARecv from ...: WSAECONNRESET` on Windows. */
     snprintf(expected, sizeof expected, "from 127.0.0.1:%s failed: %s (%d)", port,
              ERROR_NAME(ECONNRESET), ERROR_CODE(ECONNRESET));
+    if (harness_under_wine()) {
+        /* Wine 8 sometimes completes the receive as an orderly end instead (seen here). */
+        char ended[64];
+        snprintf(ended, sizeof ended, "served 127.0.0.1:%s:", port);
+        long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+        while (strstr(child_stderr(server.process), expected) == NULL &&
+               harness_now_ms() < deadline) {
+            if (strstr(child_stdout(server.process), ended) != NULL)
+                harness_skip("under Wine, the receive completed as an orderly end, not with "
+                             "WSAECONNRESET");
+            net_sleep_ms(10);
+            child_pump_all();
+        }
+    }
     child_await(server.process, true, expected, 1, HARNESS_DEADLINE_MS);
     printf("%s", child_stderr(server.process));
     client_echo_many(server.host, server.port, 20, 20000, 23, HARNESS_DEADLINE_MS);

@@ -186,6 +186,15 @@ void harness_fill_random(char *buf, size_t length, unsigned seed)
 
 int harness_main(int argc, char **argv, const struct test_case *tests, size_t count)
 {
+    /* Says "the test program did start" to whoever ran it and asked, by the file named in
+     * HARNESS_STARTED_FILE: cmake/wine_run.sh tells a test that failed from a Wine that
+     * failed to start it. */
+    const char *started = getenv("HARNESS_STARTED_FILE");
+    if (started != NULL) {
+        FILE *f = fopen(started, "w");
+        if (f != NULL)
+            fclose(f);
+    }
     if (argc < 2) {
         fprintf(stderr, "usage: %s TEST [PROGRAM...]\ntests:\n", argv[0]);
         for (size_t i = 0; i < count; i++)
