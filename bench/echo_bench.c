@@ -55,6 +55,8 @@
  *       for each measurement and each program, starts the server on port 0 (through the
  *       tests' harness), measures it, stops it; R rounds of that, the median kept; writes
  *       DIR/results.csv and DIR/results.md, and every round's figures to DIR/rounds.csv.
+ *       It ends by printing a summary narrower than results.md: a table per measurement and,
+ *       under it, what every connection not served means for that row's figures.
  *       TYPE is the build type of the programs (CMake's configuration); the suite measures
  *       optimized builds only. A server given with --absent, or whose program is missing
  *       or exits at start, is left out with a line that says why (its rounds count as
@@ -72,6 +74,7 @@
  */
 #include "harness.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1284,6 +1287,18 @@ static const char *format_cores(const struct figures *f, char *buf, size_t size)
     return buf;
 }
 
+/** The round, of @p n, that served the fewest connections (the first such); -1 if none was
+ *  measured. */
+static int worst_round(const struct figures *rounds, int n)
+{
+    int worst = -1;
+    for (int r = 0; r < n; r++) {
+        if (rounds[r].measured && (worst < 0 || rounds[r].served < rounds[worst].served))
+            worst = r;
+    }
+    return worst;
+}
+
 /** The figures of @p n rounds in one: the median of each figure over the rounds whose server
  *  started, the served count of the worst round, every failure and retry of every round. */
 static struct figures combine(const struct figures *rounds, int n)
@@ -1291,18 +1306,17 @@ static struct figures combine(const struct figures *rounds, int n)
     struct figures all;
     double v[8][MAX_REPEATS];
     memset(&all, 0, sizeof all);
+    int worst = worst_round(rounds, n);
+    if (worst >= 0) {
+        all.served = rounds[worst].served;
+        all.of = rounds[worst].of;
+    }
     int m = 0;
-    bool first = true;
     for (int r = 0; r < n; r++) {
         const struct figures *f = &rounds[r];
         if (!f->measured)
             continue;
         all.measured = true;
-        if (first || f->served < all.served) {
-            all.served = f->served;
-            all.of = f->of;
-        }
-        first = false;
         all.failed += f->failed;
         all.retries += f->retries;
         if (all.first_failure[0] == '\0')
@@ -1365,21 +1379,21 @@ static void print_round_line(int round, const char *server, enum test test, int 
     char p50[32], p99[32];
     switch (test) {
     case PING_PONG:
-        printf("round %d: %-18s %5d connections: ping-pong %.0f round trips/s, p50 %s, p99 %s, "
+        printf("round %d: %-21s %5d connections: ping-pong %.0f round trips/s, p50 %s, p99 %s, "
                "%d of %d served",
                round, server, count, f->value, format_us(f->p50_us, p50, sizeof p50),
                format_us(f->p99_us, p99, sizeof p99), f->served, f->of);
         break;
     case STREAM:
-        printf("round %d: %-18s %5d connections: stream %.1f MiB/s, %d of %d served", round, server,
+        printf("round %d: %-21s %5d connections: stream %.1f MiB/s, %d of %d served", round, server,
                count, f->value, f->served, f->of);
         break;
     case CHURN:
-        printf("round %d: %-18s %5d in flight: connect/echo/close %.0f connections/s, p99 %s",
+        printf("round %d: %-21s %5d in flight: connect/echo/close %.0f connections/s, p99 %s",
                round, server, count, f->value, format_us(f->p99_us, p99, sizeof p99));
         break;
     default:
-        printf("round %d: %-18s %5d idle connections: resident %ld KiB before, %ld KiB with "
+        printf("round %d: %-21s %5d idle connections: resident %ld KiB before, %ld KiB with "
                "%d open: %.0f bytes each",
                round, server, count, f->rss_before_kib, f->rss_after_kib, f->served, f->value);
         break;
@@ -1521,6 +1535,453 @@ static void write_markdown(FILE *md, const struct suite *s,
 #endif
 }
 
+/* ---- The summary in the terminal ------------------------------------------------------ */
+
+/* results.md is for the docs page: every figure of a measurement in one wide row. The
+ * terminal gets one narrow table per measurement instead, its columns padded so that the
+ * digits line up, and under each table, in words, what every shortfall means. */
+
+/** How wide the summary may be, in columns of the terminal. */
+#define SUMMARY_WIDTH 100
+#define TABLE_COLUMNS 8
+#define TABLE_ROWS    (MAX_SERVERS * MAX_COUNTS)
+#define CELL_SIZE     32
+
+/** A table for the terminal; row 0 holds the headings. */
+struct table {
+    int columns, rows;
+    int filled; /**< cells put in the last row so far */
+    char cells[TABLE_ROWS + 1][TABLE_COLUMNS][CELL_SIZE];
+};
+
+/** Starts a new row of @p t; table_put() fills it from the left. */
+static void table_new_row(struct table *t)
+{
+    if (t->rows <= TABLE_ROWS)
+        t->rows++;
+    t->filled = 0;
+}
+
+/** Puts @p text in the next cell of the last row. */
+static void table_put(struct table *t, const char *text)
+{
+    if (t->rows > 0 && t->filled < t->columns)
+        snprintf(t->cells[t->rows - 1][t->filled++], CELL_SIZE, "%s", text);
+}
+
+/** Starts @p t with its headings: as many columns as there are headings before a NULL. */
+static void table_start(struct table *t, const char *const *headings)
+{
+    t->rows = 0;
+    t->columns = 0;
+    while (t->columns < TABLE_COLUMNS && headings[t->columns] != NULL)
+        t->columns++;
+    table_new_row(t);
+    for (int c = 0; c < t->columns; c++)
+        table_put(t, headings[c]);
+}
+
+/** The columns @p text takes in a terminal: its UTF-8 characters, not its bytes. printf()
+ *  pads to a number of bytes, and "µs" is three bytes in two columns. */
+static int display_width(const char *text)
+{
+    int width = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+        width += (*p & 0xC0) != 0x80; /* a continuation byte starts no character */
+    return width;
+}
+
+static void print_repeated(char c, int times)
+{
+    for (int i = 0; i < times; i++)
+        putchar(c);
+}
+
+/** The rule under the headings: a dash under every column of a heading's width. */
+static void print_rule(const int *width, int columns)
+{
+    for (int c = 0; c < columns; c++) {
+        print_repeated(' ', c == 0 ? 0 : 2);
+        print_repeated('-', width[c]);
+    }
+    putchar('\n');
+}
+
+/** Prints @p t, each column as wide as its widest cell, two spaces apart, a rule under the
+ *  headings: the names (the first column) aligned left, the figures right, so that their
+ *  digits line up. */
+static void table_print(const struct table *t)
+{
+    int width[TABLE_COLUMNS] = {0};
+    for (int r = 0; r < t->rows; r++) {
+        for (int c = 0; c < t->columns; c++) {
+            int w = display_width(t->cells[r][c]);
+            if (w > width[c])
+                width[c] = w;
+        }
+    }
+    for (int r = 0; r < t->rows; r++) {
+        for (int c = 0; c < t->columns; c++) {
+            int pad = width[c] - display_width(t->cells[r][c]);
+            print_repeated(' ', c == 0 ? 0 : 2 + pad);
+            fputs(t->cells[r][c], stdout);
+            print_repeated(' ', c == 0 ? pad : 0);
+        }
+        putchar('\n');
+        if (r == 0)
+            print_rule(width, t->columns);
+    }
+}
+
+/** Prints @p text wrapped at spaces to SUMMARY_WIDTH columns, its first line indented by
+ *  @p first, the others by @p rest. */
+static void print_wrapped(const char *text, int first, int rest)
+{
+    for (int indent = first; *text != '\0'; indent = rest) {
+        int room = SUMMARY_WIDTH - indent;
+        int cut = (int)strlen(text);
+        if (cut > room) {
+            cut = room;
+            while (cut > 0 && text[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = room; /* one word longer than the line: cut it */
+        }
+        printf("%*s%.*s\n", indent, "", cut, text);
+        text += cut;
+        while (*text == ' ')
+            text++;
+    }
+}
+
+/** Appends to the text in @p buf, as far as it fits. */
+static void append(char *buf, size_t size, const char *format, ...) REPORT_PRINTF_FORMAT(3, 4);
+static void append(char *buf, size_t size, const char *format, ...)
+{
+    size_t used = strlen(buf);
+    va_list args;
+    va_start(args, format);
+    vsnprintf(buf + used, size - used, format, args);
+    va_end(args);
+}
+
+/** "1,234,567.8": @p value with @p decimals, its thousands grouped for reading at a
+ *  glance. */
+static const char *format_grouped(double value, int decimals, char *buf, size_t size)
+{
+    char plain[64];
+    snprintf(plain, sizeof plain, "%.*f", decimals, value);
+    size_t sign = plain[0] == '-', digits = strcspn(plain, "."), n = 0;
+    for (size_t i = 0; plain[i] != '\0' && n + 2 < size; i++) {
+        if (i > sign && i < digits && (digits - i) % 3 == 0)
+            buf[n++] = ',';
+        buf[n++] = plain[i];
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/** "512 B", "12.4 KiB", "122.7 MiB": a size in the unit that keeps it short. */
+static const char *format_bytes(double bytes, char *buf, size_t size)
+{
+    double magnitude = bytes < 0 ? -bytes : bytes;
+    if (magnitude < 1024)
+        snprintf(buf, size, "%.0f B", bytes);
+    else if (magnitude < 1024 * 1024)
+        snprintf(buf, size, "%.1f KiB", bytes / 1024);
+    else
+        snprintf(buf, size, "%.1f MiB", bytes / (1024 * 1024));
+    return buf;
+}
+
+/** "125,664 KiB": resident memory as /proc gives it, in KiB, so that the few KiB an idle
+ *  connection may cost at a small count still show. */
+static const char *format_kib(long kib, char *buf, size_t size)
+{
+    format_grouped((double)kib, 0, buf, size);
+    append(buf, size, " KiB");
+    return buf;
+}
+
+/** How many counts @p test was measured at: connections, or in flight for connect/echo/close;
+ *  one for the idle memory. */
+static int counts_of(const struct suite *s, enum test test)
+{
+    return test == CHURN ? s->churn_n : test == IDLE ? 1 : s->count_n;
+}
+
+/** The @p k-th count @p test was measured at. */
+static int count_of(const struct suite *s, enum test test, int k)
+{
+    return test == CHURN ? s->churn[k] : test == IDLE ? s->counts[idle_index(s)] : s->counts[k];
+}
+
+/** The headings of each measurement's table. Units are in the headings, or in the values
+ *  (latencies and memory, which change unit with their size). */
+static const char *const summary_headings[TEST_COUNT][TABLE_COLUMNS + 1] = {
+    [PING_PONG] = {"server", "connections", "round trips/s", "p50", "p99", "longest", "served",
+                   "cores used"},
+    [STREAM] = {"server", "connections", "MiB/s", "served", "cores used"},
+    [CHURN] = {"server", "in flight", "connections/s", "p50", "p99", "longest", "failed",
+               "cores used"},
+    [IDLE] = {"server", "connections", "resident before", "resident after", "per connection",
+              "open"},
+};
+
+/** What the count of each measurement's rows is, and what its served figure counts. */
+static const char *const count_words[TEST_COUNT] = {"connections", "connections", "in flight",
+                                                    "idle connections"};
+static const char *const served_words[TEST_COUNT] = {"served", "served", "completed", "open"};
+
+/** The line above @p test's table: what was measured, and what its latencies are. */
+static void print_summary_title(enum test test)
+{
+    char title[400];
+    switch (test) {
+    case PING_PONG:
+        snprintf(title, sizeof title,
+                 "Ping-pong: one %d-byte message in flight per connection; p50, p99, longest: "
+                 "a round trip.",
+                 MESSAGE_SIZE);
+        break;
+    case STREAM:
+        snprintf(title, sizeof title,
+                 "Stream: each connection sends %d KiB chunks as fast as the server takes them.",
+                 STREAM_CHUNK / 1024);
+        break;
+    case CHURN:
+        snprintf(title, sizeof title,
+                 "Connect, echo (%d bytes), close; p50, p99, longest: a connection's whole life.",
+                 MESSAGE_SIZE);
+        break;
+    default:
+        snprintf(title, sizeof title,
+                 "Memory per idle connection: the server's resident memory (VmRSS: its own, not "
+                 "the kernel's for each socket) before any connection and with all open and "
+                 "silent; the difference per open connection.");
+        break;
+    }
+    print_wrapped(title, 0, 0);
+}
+
+/** Puts a measurement's p50, p99 and longest latency in the table. */
+static void put_latencies(struct table *t, const struct figures *f)
+{
+    char buf[CELL_SIZE];
+    table_put(t, format_us(f->p50_us, buf, sizeof buf));
+    table_put(t, format_us(f->p99_us, buf, sizeof buf));
+    table_put(t, format_us(f->max_us, buf, sizeof buf));
+}
+
+/** Adds the row of @p server's figures @p f at @p count to @p test's table. */
+static void add_summary_row(struct table *t, enum test test, const char *server, int count,
+                            const struct figures *f)
+{
+    char buf[CELL_SIZE];
+    table_new_row(t);
+    table_put(t, server);
+    table_put(t, format_grouped(count, 0, buf, sizeof buf));
+    if (f->no_server) {
+        while (t->filled < t->columns) /* no figures: the note under the table says why */
+            table_put(t, "-");
+        return;
+    }
+    switch (test) {
+    case PING_PONG:
+        table_put(t, format_grouped(f->value, 0, buf, sizeof buf));
+        put_latencies(t, f);
+        table_put(t, format_grouped(f->served, 0, buf, sizeof buf));
+        break;
+    case STREAM:
+        table_put(t, format_grouped(f->value, 1, buf, sizeof buf));
+        table_put(t, format_grouped(f->served, 0, buf, sizeof buf));
+        break;
+    case CHURN:
+        table_put(t, format_grouped(f->value, 0, buf, sizeof buf));
+        put_latencies(t, f);
+        table_put(t, format_grouped(f->failed, 0, buf, sizeof buf));
+        break;
+    default:
+        table_put(t, format_kib(f->rss_before_kib, buf, sizeof buf));
+        table_put(t, format_kib(f->rss_after_kib, buf, sizeof buf));
+        table_put(t, format_bytes(f->value, buf, sizeof buf));
+        table_put(t, format_grouped(f->served, 0, buf, sizeof buf));
+        return;
+    }
+    table_put(t, format_cores(f, buf, sizeof buf));
+}
+
+/** What the connections a measurement did not count as served did, in its worst round
+ *  @p worst, exactly as measure_echo() and measure_churn() count them. In ping-pong and
+ *  stream each connection fails at most once and stays failed, so the rest of the shortfall
+ *  is the connections still open that the server never answered in the window. */
+static void append_shortfall(char *text, size_t size, enum test test, const struct figures *worst)
+{
+    char missing[24], failed[24], silent[24];
+    int open = worst->of - worst->served - worst->failed;
+    format_grouped(worst->of - worst->served, 0, missing, sizeof missing);
+    format_grouped(worst->failed, 0, failed, sizeof failed);
+    format_grouped(open, 0, silent, sizeof silent);
+    const char *unanswered = test == STREAM ? "had not one byte echoed in the window"
+                                            : "had no round trip answered in the window";
+    switch (test) {
+    case PING_PONG:
+    case STREAM:
+        if (open == 0)
+            append(text, size, " The other %s failed (opening, or in the window).", missing);
+        else if (worst->failed == 0)
+            append(text, size, " The other %s stayed open, but %s.", missing, unanswered);
+        else
+            append(text, size,
+                   " Of the other %s, %s failed (opening, or in the window) and %s stayed open, "
+                   "but %s.",
+                   missing, failed, silent, unanswered);
+        break;
+    case CHURN:
+        append(text, size,
+               " The other %s failed: an error (a connect refused, a reset), a close before the "
+               "echo, a changed byte, or not done within %d s.",
+               missing, CHURN_TIMEOUT_MS / 1000);
+        break;
+    default:
+        append(text, size,
+               " The other %s never opened: a connect refused or timed out %d times, an error "
+               "or a close, no first echo within %d s, or not open %d s after the first began.",
+               missing, CONNECT_ATTEMPTS, CONNECT_TIMEOUT_MS / 1000, OPEN_DEADLINE_MS / 1000);
+        break;
+    }
+}
+
+/** What a measurement's figures count when some connections were not served: printed once
+ *  under its table, if any row fell short. */
+static const char *const shortfall_meanings[TEST_COUNT] = {
+    [PING_PONG] = "Round trips/s counts every round trip answered in the window, on any "
+                  "connection; a message still unanswered at its end counts in the latencies "
+                  "with its age.",
+    [STREAM] = "MiB/s counts every byte echoed in the window, on any connection.",
+    [CHURN] = "Connections/s counts the completed connections; the latencies count the failed "
+              "ones too, until they failed, and those still under way when the window ended "
+              "(neither completed nor failed), with their time so far.",
+    [IDLE] = "The memory per connection divides the growth by the connections open.",
+};
+
+/** Prints, under @p test's table, what went short or wrong in one row, if anything did:
+ *  connections not served in the worst of its @p rounds, failures, connects tried again.
+ *  @return true if connections were not served. */
+static bool print_row_note(const struct suite *s, enum test test, const char *server, int count,
+                           const struct figures *f, const struct figures *rounds)
+{
+    char text[1024], a[24], b[24];
+    snprintf(text, sizeof text, "%s, %s %s:", server, format_grouped(count, 0, a, sizeof a),
+             count_words[test]);
+    size_t bare = strlen(text);
+    if (f->no_server) {
+        append(text, sizeof text, " not measured: %s.", f->first_failure);
+        print_wrapped(text, 2, 4);
+        return false;
+    }
+    int worst = worst_round(rounds, s->repeats);
+    bool short_of = worst >= 0 && rounds[worst].served < rounds[worst].of;
+    if (short_of) {
+        append(text, sizeof text, " %s %s of %s", served_words[test],
+               format_grouped(f->served, 0, a, sizeof a), format_grouped(f->of, 0, b, sizeof b));
+        if (test == CHURN)
+            append(text, sizeof text, " that ended in the window");
+        if (s->repeats > 1)
+            append(text, sizeof text, " (round %d of %d, the worst)", worst + 1, s->repeats);
+        append(text, sizeof text, ".");
+        append_shortfall(text, sizeof text, test, &rounds[worst]);
+    }
+    if (f->failed > 0 && s->repeats > 1)
+        append(text, sizeof text, " %s failure%s over all rounds; the first: %s.",
+               format_grouped(f->failed, 0, a, sizeof a), f->failed == 1 ? "" : "s",
+               f->first_failure);
+    else if (f->failed > 0)
+        append(text, sizeof text, " The first failure: %s.", f->first_failure);
+    if (f->retries > 0)
+        append(text, sizeof text,
+               " %s connect%s refused or timed out, and tried again%s (at most %d attempts "
+               "each).",
+               format_grouped(f->retries, 0, a, sizeof a), f->retries == 1 ? " was" : "s were",
+               s->repeats > 1 ? " over all rounds" : "", CONNECT_ATTEMPTS);
+    if (strlen(text) > bare)
+        print_wrapped(text, 2, 4);
+    return short_of;
+}
+
+/** Prints @p test's table, a row per server and count (the servers side by side at each
+ *  count, as the eye compares them), and the notes under it. */
+static void print_summary_table(const struct suite *s,
+                                struct figures agg[MAX_SERVERS][TEST_COUNT][MAX_COUNTS],
+                                enum test test)
+{
+    static struct table table; /* some 16 KiB: not on the stack */
+    struct {
+        int server, k;
+    } rows[TABLE_ROWS];
+    int n = 0;
+    for (int k = 0; k < counts_of(s, test); k++) {
+        for (int i = 0; i < s->server_n; i++) {
+            if (s->specs[i].left_out[0] == '\0' && agg[i][test][k].measured) {
+                rows[n].server = i;
+                rows[n++].k = k;
+            }
+        }
+    }
+    printf("\n");
+    print_summary_title(test);
+    if (n == 0) {
+        printf("  not measured%s\n",
+               test == IDLE ? " (it reads the server's resident memory from Linux's /proc)" : "");
+        return;
+    }
+    table_start(&table, summary_headings[test]);
+    for (int r = 0; r < n; r++) {
+        int i = rows[r].server, k = rows[r].k;
+        add_summary_row(&table, test, s->specs[i].name, count_of(s, test, k), &agg[i][test][k]);
+    }
+    table_print(&table);
+    bool short_of = false;
+    for (int r = 0; r < n; r++) {
+        int i = rows[r].server, k = rows[r].k;
+        short_of |= print_row_note(s, test, s->specs[i].name, count_of(s, test, k),
+                                   &agg[i][test][k], results[i][test][k]);
+    }
+    if (short_of)
+        print_wrapped(shortfall_meanings[test], 2, 2);
+}
+
+/** The end of a suite's run in the terminal: how the figures were made, then a table per
+ *  measurement. */
+static void print_summary(const struct suite *s,
+                          struct figures agg[MAX_SERVERS][TEST_COUNT][MAX_COUNTS])
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "Summary: %s build, %d core%s; each figure the median of %d round%s of %.1f s",
+             s->build, s->cores, s->cores == 1 ? "" : "s", s->repeats, s->repeats == 1 ? "" : "s",
+             s->seconds);
+    if (s->repeats > 1)
+        append(text, sizeof text, " (but served: the worst round; failures: all rounds)");
+    append(text, sizeof text,
+           ". cores used: the processor time of the load client + the server, per second of the "
+           "window (1.00: one core kept busy). All the figures: %s/results.md.",
+           s->dir);
+    printf("\n");
+    print_wrapped(text, 0, 0);
+    for (int i = 0; i < s->server_n; i++) {
+        if (s->specs[i].left_out[0] != '\0') {
+            snprintf(text, sizeof text, "Left out: %s: %s.", s->specs[i].name,
+                     s->specs[i].left_out);
+            print_wrapped(text, 0, 2);
+        }
+    }
+    if (s->notes[0] != '\0')
+        print_wrapped(s->notes, 0, 0);
+    for (enum test t = PING_PONG; t < TEST_COUNT; t++)
+        print_summary_table(s, agg, t);
+}
+
 static FILE *open_output(const char *dir, const char *name)
 {
     char path[1200];
@@ -1571,7 +2032,6 @@ static int run_suite(struct suite *s)
 
     FILE *rounds = open_output(s->dir, "rounds.csv");
     fprintf(rounds, "round,%s", csv_header);
-    int idle_k = idle_index(s);
 
     /* Side by side: each round measures every server, one after the other, so that whatever
      * else the machine does weighs on all of them alike. */
@@ -1583,7 +2043,7 @@ static int run_suite(struct suite *s)
                     continue;
                 struct figures *idle = NULL;
 #ifdef __linux__
-                if (k == idle_k)
+                if (k == idle_index(s))
                     idle = &results[i][IDLE][0][r];
 #endif
                 for (enum test t = PING_PONG; t <= STREAM; t++) {
@@ -1624,13 +2084,12 @@ static int run_suite(struct suite *s)
         if (spec->left_out[0] != '\0')
             continue;
         for (enum test t = PING_PONG; t < TEST_COUNT; t++) {
-            int n = t == CHURN ? s->churn_n : t == IDLE ? 1 : s->count_n;
-            for (int k = 0; k < n; k++) {
+            for (int k = 0; k < counts_of(s, t); k++) {
                 agg[i][t][k] = combine(results[i][t][k], s->repeats);
                 if (!agg[i][t][k].measured)
                     continue;
-                int count = t == CHURN ? s->churn[k] : t == IDLE ? s->counts[idle_k] : s->counts[k];
-                write_csv_row(csv, s->build, s->cores, spec->name, t, count, &agg[i][t][k]);
+                write_csv_row(csv, s->build, s->cores, spec->name, t, count_of(s, t, k),
+                              &agg[i][t][k]);
             }
         }
     }
@@ -1639,9 +2098,7 @@ static int run_suite(struct suite *s)
     FILE *md = open_output(s->dir, "results.md");
     write_markdown(md, s, agg);
     fclose(md);
-    /* The table, printed as it was written. */
-    printf("\n");
-    write_markdown(stdout, s, agg);
+    print_summary(s, agg);
     return 0;
 }
 

@@ -1,45 +1,76 @@
-# The learner's progress: runs each step's tests against the workspace's programs and says
-# which steps are done.
-#   cmake -DBINARY_DIR=<build/learn> -DSOURCE_DIR=<repository> -P progress.cmake
+# The learner's progress: which steps of the workspace are done, and what to do next.
+#   cmake -DBINARY_DIR=<build/learn> -DSOURCE_DIR=<repository> -DWORKSPACE=<workspace>
+#         -P progress.cmake
 # (the `progress` target of the learn build: `cmake --build --preset learn --target progress`).
-# A step is done when every one of its tests passes. Each step stops at its first failing test,
-# and a wait gives up after 3 s instead of 15 (HARNESS_DEADLINE_MS), so that a step not done
-# yet costs a few seconds, not minutes.
+#
+# A step is done when every one of its tests passes. A step whose files are still its starter's
+# is "not started", without running anything; a step checked before (by this summary, or by
+# its own check, `cmake --build --preset learn --target stepNN`) keeps its verdict for as long
+# as its files and the tutorial's are the same. Only the other steps are built and run, each
+# stopping at its first failing test, its waits giving up after 3 s instead of 15.
 cmake_minimum_required(VERSION 3.25)
 include("${SOURCE_DIR}/steps/course.cmake")
-include("${SOURCE_DIR}/cmake/step_tests.cmake")
+include("${SOURCE_DIR}/cmake/learner.cmake")
 
 set(ENV{HARNESS_DEADLINE_MS} 3000)
+tutorial_tools_key(tools_key "${SOURCE_DIR}")
 set(done "")
 set(next "")
+set(checked_again 0)
+set(kept 0)
+set(not_started 0)
 foreach(step IN LISTS TUTORIAL_STEPS)
-  string(SUBSTRING "${step}" 0 2 number)
-  tutorial_run_step_tests("${BINARY_DIR}" ${number} outcome)
-  if(outcome STREQUAL "absent")
+  tutorial_step_number(number "${step}")
+  if(NOT EXISTS "${BINARY_DIR}/learner/targets-step${number}.txt")
     message("  ${step}: not built on this system")
     continue()
   endif()
+  tutorial_kept_verdict("${BINARY_DIR}" "${WORKSPACE}" "${tools_key}" "${step}")
+  if(kept_outcome STREQUAL "not-started")
+    set(outcome not-started)
+    math(EXPR not_started "${not_started} + 1")
+  elseif(kept_outcome)
+    math(EXPR kept "${kept} + 1")
+    set(outcome "${kept_outcome}")
+    set(detail "${kept_detail}")
+    set(warnings "${kept_warnings}")
+  else()
+    tutorial_check_step("${BINARY_DIR}" "${SOURCE_DIR}" "${WORKSPACE}" "${tools_key}" "${step}")
+    set(outcome "${learner_outcome}")
+    set(detail "${learner_detail}")
+    set(warnings "${learner_warnings}")
+    math(EXPR checked_again "${checked_again} + 1")
+  endif()
+  set(warned "")
+  if(warnings GREATER 0)
+    set(warned " (${warnings} compiler warning(s): the step's check shows them)")
+  endif()
   if(outcome STREQUAL "passed")
-    message("  ${step}: done")
+    message("  ${step}: done${warned}")
     list(APPEND done ${number})
     continue()
-  endif()
-  if(outcome STREQUAL "failed")
-    message("  ${step}: not yet (`ctest --preset learn -L step${number}` says why)")
+  elseif(outcome STREQUAL "not-started")
+    message("  ${step}: not started")
+  elseif(outcome STREQUAL "does-not-compile")
+    message("  ${step}: not yet: does not compile: ${detail}")
   else()
-    message("  ${step}: not yet (${outcome} fails: `ctest --preset learn -R ${outcome}` says why)")
+    message("  ${step}: not yet: ${detail} fails${warned}")
   endif()
   if(NOT next)
     set(next "${step}")
   endif()
 endforeach()
+
 if(done)
   list(JOIN done " " done_text)
 else()
   set(done_text "none")
 endif()
+set(how "steps run now: ${checked_again}; unchanged since their last check: ${kept}; not started: ${not_started}")
 if(next)
-  message("steps done: ${done_text}; next: ${next}")
+  tutorial_check_command(command "${next}")
+  message("steps done: ${done_text}; next: ${next}, in ${WORKSPACE}/${next}/. Check it with:\n"
+    "    ${command}\n(${how})")
 else()
-  message("steps done: ${done_text}: every step is done")
+  message("steps done: ${done_text}: every step is done (${how})")
 endif()

@@ -1,20 +1,28 @@
 # The learner's workspace: a copy of every step in which the step's lesson is left to write.
 #
-# tutorial_make_workspace(<steps folder> <workspace folder> <step>...) makes, for each step,
-# <workspace>/<step>/ from <steps>/<step>/: the files copied, except that in each block that
-# steps/exercises.cmake names, the lines between the block's two `//! [name]` markers give
-# way to a TODO comment that states the task (and to the KEEP code, if any, so that the
-# starter compiles). A file that exists already is never touched: it is the learner's work.
-# To start a step over, delete its folder (or its main.c) and configure again.
+# tutorial_make_workspace(<steps folder> <workspace folder> <keys folder> <step>...) makes,
+# for each step, <workspace>/<step>/ from <steps>/<step>/: the files copied, except that in
+# each block that steps/exercises.cmake names, the lines between the block's two `//! [name]`
+# markers give way to a TODO comment that states the task, where to read about it and how to
+# check it (and to the KEEP code, if any, and a line that marks the USES names used, so that
+# the starter compiles without a warning). A file that exists already is never touched: it is
+# the learner's work. To start a step over, delete its folder (or its main.c) and configure
+# again.
+#
+# It also writes <keys folder>/starter-<step>.sha256, the key of each step's starter
+# (cmake/learner.cmake), so that the learner's progress knows an untouched step without
+# building it.
 #
 # Used by the top-level CMakeLists.txt when TUTORIAL_WORKSPACE is ON (the `learn` presets),
 # and by tests/lessons/check_starters.cmake.
 
 set(TUTORIAL_WORKSPACE_SOURCE "${CMAKE_CURRENT_LIST_DIR}/..")
 
+include("${CMAKE_CURRENT_LIST_DIR}/learner.cmake")
+
 # Collects the exercises of steps/exercises.cmake.
 function(tutorial_exercise step block todo)
-  cmake_parse_arguments(PARSE_ARGV 3 arg "" "FILE;KEEP" "")
+  cmake_parse_arguments(PARSE_ARGV 3 arg "" "FILE;KEEP" "USES")
   if(NOT arg_FILE)
     set(arg_FILE main.c)
   endif()
@@ -22,38 +30,50 @@ function(tutorial_exercise step block todo)
   set_property(GLOBAL PROPERTY tutorial_exercise_${step}_${block}_todo "${todo}")
   set_property(GLOBAL PROPERTY tutorial_exercise_${step}_${block}_file "${arg_FILE}")
   set_property(GLOBAL PROPERTY tutorial_exercise_${step}_${block}_keep "${arg_KEEP}")
+  set_property(GLOBAL PROPERTY tutorial_exercise_${step}_${block}_uses "${arg_USES}")
 endfunction()
 
-# Wraps @p text at about 88 columns into a C comment indented by @p indent.
+# Wraps @p text at about 96 columns into a C comment indented by @p indent, followed by where
+# the step's page is and the command that checks the step.
 function(tutorial_todo_comment out indent number step text)
+  tutorial_step_title(title "${TUTORIAL_WORKSPACE_SOURCE}" "${step}")
+  tutorial_check_command(check "${step}")
   # Semicolons separate CMake's list items: they travel as @SEMICOLON@ until the end.
   string(REPLACE ";" "@SEMICOLON@" text "${text}")
-  string(REPLACE " " ";" words "${text}")
   set(lines "")
-  set(line "${indent}/* TODO (step ${number}):")
-  foreach(word IN LISTS words)
-    string(LENGTH "${line} ${word}" length)
-    if(length GREATER 96)
-      list(APPEND lines "${line}")
+  foreach(paragraph IN ITEMS "TODO (step ${number}): ${text}"
+      "Read: \"${title}\", section \"Write it yourself\": build/default/docs/html/step${number}.html (cmake --workflow --preset docs makes the site)."
+      "Check: ${check}")
+    string(REPLACE " " ";" words "${paragraph}")
+    if(lines)
       set(line "${indent} *")
+    else()
+      set(line "${indent}/*")
     endif()
-    string(APPEND line " ${word}")
+    foreach(word IN LISTS words)
+      string(LENGTH "${line} ${word}" length)
+      if(length GREATER 96)
+        list(APPEND lines "${line}")
+        set(line "${indent} *")
+      endif()
+      string(APPEND line " ${word}")
+    endforeach()
+    list(APPEND lines "${line}")
   endforeach()
-  list(APPEND lines "${line}")
-  list(APPEND lines "${indent} * The page: docs/pages/${step}.md, \"Write it yourself\". Check it with")
-  list(APPEND lines "${indent} * cmake --build --preset learn && ctest --preset learn -L step${number} */")
   list(JOIN lines "\n" comment)
+  string(APPEND comment " */")
   string(REPLACE "@SEMICOLON@" ";" comment "${comment}")
   set(${out} "${comment}" PARENT_SCOPE)
 endfunction()
 
-# Writes the starter of one file: @p source with the named blocks replaced.
-function(tutorial_write_starter source destination step blocks)
+# The starter of one file: @p source with the named blocks replaced.
+function(tutorial_starter_text out source step blocks)
   file(READ "${source}" text)
   string(SUBSTRING "${step}" 0 2 number)
   foreach(block IN LISTS blocks)
     get_property(todo GLOBAL PROPERTY tutorial_exercise_${step}_${block}_todo)
     get_property(keep GLOBAL PROPERTY tutorial_exercise_${step}_${block}_keep)
+    get_property(uses GLOBAL PROPERTY tutorial_exercise_${step}_${block}_uses)
     set(tag "//! [${block}]")
     string(FIND "${text}" "${tag}" first)
     if(first EQUAL -1)
@@ -74,6 +94,12 @@ function(tutorial_write_starter source destination step blocks)
     string(SUBSTRING "${text}" ${line_start} ${indent_length} indent)
     tutorial_todo_comment(comment "${indent}" ${number} ${step} "${todo}")
     set(replacement "\n${comment}\n")
+    # What the missing lines used: marked used, so that the starter compiles without a warning.
+    if(uses)
+      list(TRANSFORM uses PREPEND "(void)")
+      list(JOIN uses "; " used)
+      string(APPEND replacement "${indent}${used}; /* used by the lines you write */\n")
+    endif()
     if(NOT keep STREQUAL "")
       string(REPLACE "\\n" "\n" keep "${keep}")
       string(APPEND replacement "${keep}\n")
@@ -84,10 +110,11 @@ function(tutorial_write_starter source destination step blocks)
     string(SUBSTRING "${text}" ${after_start} -1 after)
     set(text "${before}${replacement}${after}")
   endforeach()
-  file(WRITE "${destination}" "${text}")
+  set(${out} "${text}" PARENT_SCOPE)
 endfunction()
 
-function(tutorial_make_workspace steps_dir workspace_dir)
+# tutorial_make_workspace(<steps folder> <workspace folder> <keys folder> <step>...)
+function(tutorial_make_workspace steps_dir workspace_dir keys_dir)
   include("${TUTORIAL_WORKSPACE_SOURCE}/steps/exercises.cmake")
   set(made "")
   foreach(step IN LISTS ARGN)
@@ -96,11 +123,9 @@ function(tutorial_make_workspace steps_dir workspace_dir)
       message(FATAL_ERROR "workspace: steps/exercises.cmake has no exercise for ${step}")
     endif()
     file(GLOB files RELATIVE "${steps_dir}/${step}" "${steps_dir}/${step}/*")
+    list(SORT files)
+    set(key_lines "")
     foreach(file IN LISTS files)
-      set(destination "${workspace_dir}/${step}/${file}")
-      if(EXISTS "${destination}")
-        continue() # the learner's: never overwritten
-      endif()
       set(file_blocks "")
       foreach(block IN LISTS blocks)
         get_property(block_file GLOBAL PROPERTY tutorial_exercise_${step}_${block}_file)
@@ -109,12 +134,24 @@ function(tutorial_make_workspace steps_dir workspace_dir)
         endif()
       endforeach()
       if(file_blocks)
-        tutorial_write_starter("${steps_dir}/${step}/${file}" "${destination}" ${step} "${file_blocks}")
-        list(APPEND made "${step}/${file}")
+        tutorial_starter_text(text "${steps_dir}/${step}/${file}" ${step} "${file_blocks}")
       else()
-        file(COPY "${steps_dir}/${step}/${file}" DESTINATION "${workspace_dir}/${step}")
+        file(READ "${steps_dir}/${step}/${file}" text)
+      endif()
+      string(SHA256 hash "${text}")
+      string(APPEND key_lines "${file} ${hash}\n")
+      set(destination "${workspace_dir}/${step}/${file}")
+      if(EXISTS "${destination}")
+        continue() # the learner's: never overwritten
+      endif()
+      file(WRITE "${destination}" "${text}")
+      if(file_blocks)
+        list(APPEND made "${step}/${file}")
       endif()
     endforeach()
+    # The same key as tutorial_files_key() makes of the folder (cmake/learner.cmake).
+    string(SHA256 key "${key_lines}")
+    file(WRITE "${keys_dir}/starter-${step}.sha256" "${key}")
   endforeach()
   set(TUTORIAL_WORKSPACE_MADE "${made}" PARENT_SCOPE)
 endfunction()

@@ -100,7 +100,11 @@ const char *net_format_address(const struct sockaddr *addr, size_t addrlen, char
     int rc = getnameinfo(addr, (socklen_t)addrlen, host, sizeof host, port, sizeof port,
                          NI_NUMERICHOST | NI_NUMERICSERV);
     if (rc != 0) {
-        snprintf(buf, size, "?(getnameinfo error %d)", rc);
+        /* Rare (an address of a family the system cannot format, or a length too short: a
+         * caller's bug), and never worth a failure of its own: the report takes its place. */
+        char why[200];
+        snprintf(buf, size, "?(getnameinfo failed: %s)",
+                 report_describe_gai_error(rc, why, sizeof why));
         return buf;
     }
     /* An IPv6 address contains colons, so it goes in brackets before the port (RFC 3986). */

@@ -149,7 +149,8 @@ const char *net_library_description(void);
  * @param addrlen its length in bytes.
  * @param buf where to write; at least #NET_ADDRESS_STRLEN bytes.
  * @param size the size of @p buf.
- * @return @p buf. If the address cannot be formatted, @p buf holds `?` and the reason.
+ * @return @p buf. If the address cannot be formatted, @p buf holds `?(getnameinfo failed: NAME
+ *         (CODE): TEXT)`, as report_describe_gai_error() writes it, cut to @p size.
  */
 const char *net_format_address(const struct sockaddr *addr, size_t addrlen, char *buf, size_t size);
 

@@ -296,20 +296,47 @@ void report_socket_error(const char *call)
     report_error_code(call, net_last_error());
 }
 
-void report_gai_error(const char *call, int code)
+/** The name and text of a resolver error; POSIX's EAI_SYSTEM stands for the errno beside it. */
+static void gai_error_parts(int *code, const char **name, const char **text, char *text_buf,
+                            size_t text_size)
 {
 #ifdef _WIN32
     /* Winsock's getaddrinfo() returns ordinary Winsock codes (EAI_NONAME is
-     * WSAHOST_NOT_FOUND), so they are reported like any other. */
-    report_error_code(call, code);
+     * WSAHOST_NOT_FOUND), so they are named like any other. */
+    *name = net_error_name(*code);
+    *text = net_error_text(*code, text_buf, text_size);
 #else
-    if (code == EAI_SYSTEM) {
-        report_error_code(call, errno);
+    if (*code == EAI_SYSTEM) {
+        *code = errno;
+        *name = net_error_name(*code);
+        *text = net_error_text(*code, text_buf, text_size);
         return;
     }
-    const struct error_entry *entry = find_error(resolver_errors, COUNT_OF(resolver_errors), code);
-    print_report(call, entry ? entry->name : "unknown error", code, gai_strerror(code));
+    const struct error_entry *entry = find_error(resolver_errors, COUNT_OF(resolver_errors), *code);
+    *name = entry ? entry->name : "unknown error";
+    *text = gai_strerror(*code);
+    (void)text_buf;
+    (void)text_size;
 #endif
+}
+
+void report_gai_error(const char *call, int code)
+{
+    const char *name;
+    const char *text;
+    char text_buf[256];
+    gai_error_parts(&code, &name, &text, text_buf, sizeof text_buf);
+    print_report(call, name, code, text);
+}
+
+const char *report_describe_gai_error(int code, char *buf, size_t size)
+{
+    const char *name;
+    const char *text;
+    char text_buf[256];
+    gai_error_parts(&code, &name, &text, text_buf, sizeof text_buf);
+    snprintf(buf, size, "%s (%d): %s", name, code, text);
+    return buf;
 }
 
 void report_message(const char *format, ...)

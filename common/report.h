@@ -121,6 +121,20 @@ void report_error_code(const char *call, int code);
 void report_gai_error(const char *call, int code);
 
 /**
+ * @brief Describes a `getaddrinfo()` or `getnameinfo()` error as a report would:
+ *        `NAME (CODE): TEXT`, such as `EAI_NONAME (-2): Name or service not known`.
+ *
+ * For a text that is not a report line of its own: net_format_address() writes it where the
+ * address would have been. Names and texts as for report_gai_error(), on both systems.
+ *
+ * @param code the call's return value.
+ * @param buf where to write the description.
+ * @param size the size of @p buf.
+ * @return @p buf.
+ */
+const char *report_describe_gai_error(int code, char *buf, size_t size);
+
+/**
  * @brief Reports something that is not a failed call: `PROGRAM: MESSAGE` on stderr.
  * @param format a printf format.
  * @param ... its arguments.

@@ -22,7 +22,7 @@ static void expect_usage_error(const char *arg1, const char *arg2, const char *m
     program_name(name, sizeof name);
     snprintf(expected, sizeof expected, "%s: %s\n", name, message);
     struct child *run = child_run(harness_program(), arg1, arg2, NULL);
-    ASSERT_EQ(child_exit_code(run), 2);
+    child_expect_exit(run, 2, HARNESS_DEADLINE_MS);
     ASSERT_STR_EQ(child_stderr(run), expected);
     ASSERT_STR_EQ(child_stdout(run), "");
     child_free(run);
@@ -34,7 +34,7 @@ TEST(help_prints_usage_and_exits_0)
     program_name(name, sizeof name);
     snprintf(usage, sizeof usage, "Usage: %s", name);
     struct child *run = child_run(harness_program(), "--help", NULL);
-    ASSERT_EQ(child_exit_code(run), 0);
+    child_expect_exit(run, 0, HARNESS_DEADLINE_MS);
     ASSERT_STARTS_WITH(child_stdout(run), usage);
     ASSERT_CONTAINS(child_stdout(run), "--help");
     ASSERT_STR_EQ(child_stderr(run), "");
@@ -94,7 +94,7 @@ TEST(port_in_use_reports_bind_and_exits_1)
     program_name(name, sizeof name);
     SOCKET occupier = harness_listen("127.0.0.1", port, sizeof port);
     struct child *run = child_run(harness_program(), "--port", port, NULL);
-    ASSERT_EQ(child_exit_code(run), 1);
+    child_expect_exit(run, 1, HARNESS_DEADLINE_MS);
     snprintf(expected, sizeof expected, "%s: bind failed: %s (%d): ", name, ERROR_NAME(EADDRINUSE),
              ERROR_CODE(EADDRINUSE));
     ASSERT_STARTS_WITH(child_stderr(run), expected);

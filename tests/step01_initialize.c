@@ -7,7 +7,7 @@
 TEST(reports_the_socket_library_and_exits_0)
 {
     struct child *run = child_run(harness_program(), NULL);
-    ASSERT_EQ(child_exit_code(run), 0);
+    child_expect_exit(run, 0, HARNESS_DEADLINE_MS);
 #ifdef _WIN32
     /* WSAStartup negotiated 2.2 and the description of the Winsock DLL follows. */
     ASSERT_STARTS_WITH(child_stdout(run), "Winsock 2.2: ");

@@ -7,7 +7,7 @@
 TEST(creates_an_ipv4_tcp_socket_by_default)
 {
     struct child *run = child_run(harness_program(), NULL);
-    ASSERT_EQ(child_exit_code(run), 0);
+    child_expect_exit(run, 0, HARNESS_DEADLINE_MS);
     ASSERT_STR_EQ(child_stdout(run),
                   "created socket: family AF_INET, type SOCK_STREAM, protocol IPPROTO_TCP\n");
     ASSERT_STR_EQ(child_stderr(run), "");
@@ -17,7 +17,7 @@ TEST(creates_an_ipv4_tcp_socket_by_default)
 TEST(creates_an_ipv6_socket_for_an_ipv6_host)
 {
     struct child *run = child_run(harness_program(), "--host", "::1", NULL);
-    ASSERT_EQ(child_exit_code(run), 0);
+    child_expect_exit(run, 0, HARNESS_DEADLINE_MS);
     ASSERT_STR_EQ(child_stdout(run),
                   "created socket: family AF_INET6, type SOCK_STREAM, protocol IPPROTO_TCP\n");
     child_free(run);
@@ -27,7 +27,7 @@ TEST(unknown_host_reports_getaddrinfo_and_exits_1)
 {
     /* .invalid is reserved (RFC 2606): no resolver will ever find it. */
     struct child *run = child_run(harness_program(), "--host", "no-such-host.invalid", NULL);
-    ASSERT_EQ(child_exit_code(run), 1);
+    child_expect_exit(run, 1, HARNESS_DEADLINE_MS);
     ASSERT_STARTS_WITH(child_stderr(run), "02-create-socket: getaddrinfo failed: ");
     ASSERT_STR_EQ(child_stdout(run), "");
     child_free(run);

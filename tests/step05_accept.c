@@ -14,16 +14,13 @@ TEST(prints_the_address_of_the_client_it_accepted)
     char port[8], expected[64];
     client_local_port(client, port, sizeof port);
     snprintf(expected, sizeof expected, "accepted connection from 127.0.0.1:%s", port);
-    ASSERT_STR_EQ(child_read_line(server.process, HARNESS_DEADLINE_MS), expected);
+    child_expect_next_line(server.process, expected, HARNESS_DEADLINE_MS);
 
     /* Enter (here: the end of its input) ends the program, which closes the connection: the
      * client reads an orderly end of stream. */
     child_close_stdin(server.process);
-    char buf[16];
-    size_t received = 0;
-    ASSERT_EQ(client_recv_until_closed(client, buf, sizeof buf, &received, HARNESS_DEADLINE_MS), 0);
-    ASSERT_EQ(received, 0);
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    client_expect_end_of_stream(client, HARNESS_DEADLINE_MS);
+    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
     ASSERT_STR_EQ(child_stderr(server.process), "");
     closesocket(client);
     child_free(server.process);
@@ -36,9 +33,9 @@ TEST(accepts_an_ipv6_client)
     char port[8], expected[64];
     client_local_port(client, port, sizeof port);
     snprintf(expected, sizeof expected, "accepted connection from [::1]:%s", port);
-    ASSERT_STR_EQ(child_read_line(server.process, HARNESS_DEADLINE_MS), expected);
+    child_expect_next_line(server.process, expected, HARNESS_DEADLINE_MS);
     child_write(server.process, "\n");
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
     closesocket(client);
     child_free(server.process);
 }
@@ -47,12 +44,15 @@ TEST(refuses_a_second_client_while_it_serves_the_first)
 {
     struct server server = server_start(harness_program(), "listening on ", NULL);
     SOCKET first = client_connect(server.host, server.port);
-    child_expect_line(server.process, "stopped listening", HARNESS_DEADLINE_MS);
+    child_expect_line_hint(server.process, "stopped listening", HARNESS_DEADLINE_MS,
+                           "Once it has accepted its one client, the program closes its "
+                           "listening socket, then prints `stopped listening: the next client "
+                           "is refused`.");
     /* The program still runs and holds the first connection, on this very port; but the
      * listening socket is closed, so a new connection is refused at once. */
-    ASSERT_EQ(client_connect_error(server.host, server.port), ERROR_CODE(ECONNREFUSED));
+    client_expect_refused(server.host, server.port);
     child_close_stdin(server.process);
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
     closesocket(first);
     child_free(server.process);
 }

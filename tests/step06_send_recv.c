@@ -12,7 +12,7 @@ TEST(echoes_a_few_hundred_kilobytes_byte_for_byte)
     struct server server = server_start(harness_program(), "listening on ", NULL);
     client_echo_random(server.host, server.port, 300 * 1024, 6);
     child_expect_line(server.process, "received and echoed 307200 bytes", HARNESS_DEADLINE_MS);
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
     ASSERT_STR_EQ(child_stderr(server.process), "");
     child_free(server.process);
 }
@@ -23,7 +23,7 @@ TEST(an_empty_stream_is_an_orderly_end)
     SOCKET client = client_connect(server.host, server.port);
     client_echo_exchange(client, "", 0, HARNESS_DEADLINE_MS);
     child_expect_line(server.process, "received and echoed 0 bytes", HARNESS_DEADLINE_MS);
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
     closesocket(client);
     child_free(server.process);
 }
@@ -39,7 +39,7 @@ TEST(a_reset_is_reported_as_a_recv_failure_not_an_end)
     int exit_code = child_wait(server.process, HARNESS_DEADLINE_MS);
     if (exit_code == 0 && harness_under_wine())
         harness_skip("under Wine, recv() reports a reset connection as an orderly close");
-    ASSERT_EQ(exit_code, 1);
+    child_expect_exit(server.process, 1, HARNESS_DEADLINE_MS);
     char expected[128];
     snprintf(expected, sizeof expected,
              "06-send-recv: recv failed: %s (%d): ", ERROR_NAME(ECONNRESET),
@@ -61,13 +61,13 @@ TEST(a_client_that_vanished_is_a_send_failure_not_a_sigpipe_death)
     child_expect_line(server.process, "accepted connection from ", HARNESS_DEADLINE_MS);
     child_pause(server.process); /* skips on Windows, where no signal exists to kill it */
     client_send_all(client, "are you there?\n", 15);
-    ASSERT_NE(shutdown(client, SD_SEND), SOCKET_ERROR);
+    client_shutdown_sending(client);
     client_await_fin_acked(client);
     client_reset(client);
     child_resume(server.process);
 
     /* It reads the line (still queued), echoes it, and learns that nobody is there. */
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 1);
+    child_expect_exit(server.process, 1, HARNESS_DEADLINE_MS);
     char expected[128];
     snprintf(expected, sizeof expected, "06-send-recv: send failed: EPIPE (%d): ", EPIPE);
     ASSERT_STARTS_WITH(child_stderr(server.process), expected);

@@ -14,7 +14,7 @@ TEST(echo_ends_with_an_orderly_end_of_stream)
     struct server server = server_start(harness_program(), "listening on ", NULL);
     /* Checks every byte, then that recv() returns 0 (FIN), not an error (RST). */
     client_echo_random(server.host, server.port, 400 * 1024, 7);
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
     ASSERT_STR_EQ(child_stderr(server.process), "");
     child_free(server.process);
 }
@@ -25,16 +25,14 @@ TEST(a_message_comes_back_then_end_of_stream)
     struct server server = server_start(harness_program(), "listening on ", NULL);
     SOCKET client = client_connect(server.host, server.port);
     client_send_all(client, message, strlen(message));
-    ASSERT_NE(shutdown(client, SD_SEND), SOCKET_ERROR);
+    client_shutdown_sending(client);
     char reply[64];
-    size_t received = 0;
-    ASSERT_EQ(
-        client_recv_until_closed(client, reply, sizeof reply - 1, &received, HARNESS_DEADLINE_MS),
-        0);
+    size_t received =
+        client_recv_to_end_of_stream(client, reply, sizeof reply - 1, HARNESS_DEADLINE_MS);
     reply[received] = '\0';
     ASSERT_STR_EQ(reply, message);
     child_expect_line(server.process, "received and echoed 13 bytes", HARNESS_DEADLINE_MS);
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 0);
+    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
     closesocket(client);
     child_free(server.process);
 }
@@ -49,12 +47,12 @@ TEST(a_reset_after_the_clients_end_is_reported_by_shutdown)
     SOCKET client = client_connect(server.host, server.port);
     child_expect_line(server.process, "accepted connection from ", HARNESS_DEADLINE_MS);
     child_pause(server.process); /* POSIX: SIGSTOP */
-    ASSERT_NE(shutdown(client, SD_SEND), SOCKET_ERROR);
+    client_shutdown_sending(client);
     client_await_fin_acked(client); /* Linux: TCP_INFO */
     client_reset(client);
     child_resume(server.process);
 
-    ASSERT_EQ(child_wait(server.process, HARNESS_DEADLINE_MS), 1);
+    child_expect_exit(server.process, 1, HARNESS_DEADLINE_MS);
     ASSERT_CONTAINS(child_stdout(server.process), "received and echoed 0 bytes");
     char expected[128];
     snprintf(expected, sizeof expected, "07-shutdown: shutdown failed: ENOTCONN (%d): ", ENOTCONN);

@@ -160,7 +160,8 @@ TEST(tries_the_next_address_when_the_first_is_refused)
      * must try the next address. The name comes from a hosts file of the test's own, read
      * through nss_wrapper (a library that stands in for the system's name lookup). */
 #ifdef _WIN32
-    harness_skip("the test's own hosts file needs nss_wrapper, a Linux library");
+    harness_skip("the test's own hosts file needs nss_wrapper, a library of Linux: the Windows "
+                 "build leaves this test out");
 #else
     const char *nss_wrapper = harness_program_at(2);
     if (strcmp(nss_wrapper, "NSS_WRAPPER-NOTFOUND") == 0)

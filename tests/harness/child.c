@@ -65,7 +65,12 @@ struct child {
     char line[8192];
     bool exited;
     int exit_code;
+#ifndef _WIN32
+    int signal; /**< the signal that killed it, or 0 (its exit code is then 128 + signal) */
+#endif
+    bool cause_reported; /**< a failure message said what the signal that ended it means */
     char name[64];
+    char command[512]; /**< the command line as a shell user would type it, for reports */
     struct child *next;
 };
 
@@ -146,10 +151,9 @@ static void pump(struct child *c, int timeout_ms)
     for (;;) {
         bool progress = read_available(&c->out);
         progress = read_available(&c->err) || progress;
-        if (progress || (c->out.pipe == NO_PIPE && c->err.pipe == NO_PIPE) ||
-            harness_now_ms() >= deadline)
+        if (progress || harness_now_ms() >= deadline)
             return;
-        Sleep(2);
+        Sleep(2); /* with both pipes closed too: the caller asked to wait, not to spin */
     }
 }
 
@@ -183,8 +187,12 @@ static void pump_io(struct child *c, int timeout_ms, bool input_room)
         fds[count].events = POLLOUT;
         sources[count++] = NULL;
     }
-    if (count == 0)
+    if (count == 0) {
+        /* Nothing left to read: wait anyway, so that a caller's loop does not spin. */
+        if (timeout_ms > 0)
+            net_sleep_ms(timeout_ms);
         return;
+    }
     if (poll(fds, count, timeout_ms) <= 0)
         return;
     for (nfds_t i = 0; i < count; i++) {
@@ -210,6 +218,17 @@ static void wait_for_input_room(struct child *c)
 }
 #endif
 
+#ifndef _WIN32
+/** Records how the child ended, from waitpid()'s @p status. */
+static void record_exit(struct child *c, int status)
+{
+    /* Like a shell: a death by signal N reads as 128 + N. */
+    c->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    c->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + c->signal;
+    c->exited = true;
+}
+#endif
+
 /** Checks without waiting whether the child has exited, and records its exit code. */
 static bool poll_exit(struct child *c)
 {
@@ -225,8 +244,7 @@ static bool poll_exit(struct child *c)
     int status = 0;
     if (waitpid(c->pid, &status, WNOHANG) != c->pid)
         return false;
-    /* Like a shell: a death by signal N reads as 128 + N. */
-    c->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    record_exit(c, status);
 #endif
     c->exited = true;
     return true;
@@ -246,6 +264,96 @@ static void kill_child(struct child *c)
 #endif
     c->exited = true;
     c->exit_code = 137;
+}
+
+/** A way for a program to be ended from outside, and why it happens, in a learner's terms. */
+struct death_cause {
+    unsigned long code; /**< POSIX: the signal; Windows: the exit code (an NTSTATUS) */
+    const char *name;
+    const char *meaning;
+};
+
+#ifdef _WIN32
+/* Windows ends a program on an exception or a Ctrl event with the event's status code as its
+ * exit code. */
+static const struct death_cause death_causes[] = {
+    {0xC000013AUL, "STATUS_CONTROL_C_EXIT",
+     "Ctrl-C or Ctrl-Break ended the program at once: no console handler took the event"},
+    {0xC0000005UL, "STATUS_ACCESS_VIOLATION",
+     "a read or write through a bad pointer (NULL, freed, or never set)"},
+    {0xC0000409UL, "STATUS_STACK_BUFFER_OVERRUN",
+     "the C runtime stopped the program: a failed check, or abort()"},
+    {0xC00000FDUL, "STATUS_STACK_OVERFLOW", "the stack overflowed: a recursion without end?"},
+};
+#else
+static const struct death_cause death_causes[] = {
+    {SIGINT, "SIGINT",
+     "Ctrl-C; its default action ends the program at once, since no handler took it"},
+    {SIGPIPE, "SIGPIPE",
+     "a send() on a connection whose peer has gone, or a write to a pipe nobody reads; its "
+     "default action ends the program, unless the program ignores SIGPIPE or sends with "
+     "MSG_NOSIGNAL"},
+    {SIGSEGV, "SIGSEGV", "a read or write through a bad pointer (NULL, freed, or never set)"},
+#    ifdef SIGBUS
+    {SIGBUS, "SIGBUS", "a read or write through a bad pointer"},
+#    endif
+    {SIGABRT, "SIGABRT", "abort(): a failed assert(), or a check of the C library or a sanitizer"},
+    {SIGFPE, "SIGFPE", "an arithmetic error, such as an integer division by zero"},
+    {SIGKILL, "SIGKILL", "killed at once, by the harness or by the system"},
+    {SIGTERM, "SIGTERM", "asked to terminate, with no handler to take the request"},
+};
+#endif
+
+/** Why the child ended as it did, when something ended it from outside; NULL otherwise. */
+static const struct death_cause *death_cause(const struct child *c)
+{
+    if (!c->exited)
+        return NULL;
+#ifdef _WIN32
+    unsigned long code = (unsigned long)(unsigned int)c->exit_code;
+#else
+    unsigned long code = (unsigned long)c->signal;
+#endif
+    for (size_t i = 0; i < sizeof death_causes / sizeof death_causes[0]; i++) {
+        if (death_causes[i].code == code)
+            return &death_causes[i];
+    }
+    return NULL;
+}
+
+/** Adds how the child stands to a report: "is still running", "exited with code 1", "was
+ *  killed by signal 13 (SIGPIPE)". */
+static void add_state(struct harness_message *message, struct child *c)
+{
+    if (!poll_exit(c)) {
+        harness_message_add(message, "is still running");
+        return;
+    }
+    const struct death_cause *cause = death_cause(c);
+#ifdef _WIN32
+    if ((unsigned int)c->exit_code >= 0xC0000000u)
+        harness_message_add(message, "exited with code 0x%08X", (unsigned int)c->exit_code);
+    else
+        harness_message_add(message, "exited with code %d", c->exit_code);
+    if (cause != NULL)
+        harness_message_add(message, " (%s)", cause->name);
+#else
+    if (c->signal != 0)
+        harness_message_add(message, "was killed by signal %d%s%s%s", c->signal, cause ? " (" : "",
+                            cause ? cause->name : "", cause ? ")" : "");
+    else
+        harness_message_add(message, "exited with code %d", c->exit_code);
+#endif
+}
+
+/** Adds, on a line of its own, what the signal (or Windows status) that ended the child
+ *  means, if something ended it from outside; once per failure. */
+static void add_death_cause(struct harness_message *message, struct child *c)
+{
+    const struct death_cause *cause = death_cause(c);
+    if (cause != NULL && !c->cause_reported)
+        harness_message_add(message, "\n  %s: %s.", cause->name, cause->meaning);
+    c->cause_reported = c->cause_reported || cause != NULL;
 }
 
 #ifdef _WIN32
@@ -470,6 +578,26 @@ void child_set_open_files_limit(struct child *c, unsigned long limit)
 #endif
 }
 
+/** Writes @p name and @p args as a shell user would type them, for reports: an argument that
+ *  is empty or holds a space, a quote or a control character goes in double quotes, escaped. */
+static void format_command(char *command, size_t size, const char *name, const char *const *args)
+{
+    static struct harness_message text;
+    text.length = 0;
+    harness_message_add(&text, "%s", name);
+    for (size_t i = 0; args[i] != NULL; i++) {
+        bool plain = *args[i] != '\0';
+        for (const char *p = args[i]; *p != '\0'; p++)
+            plain = plain && (unsigned char)*p > ' ' && *p != '"' && *p != '\'' && *p != '\\';
+        harness_message_add(&text, " ");
+        if (plain)
+            harness_message_add(&text, "%s", args[i]);
+        else
+            harness_message_add_quoted(&text, args[i], strlen(args[i]));
+    }
+    snprintf(command, size, "%s", text.text);
+}
+
 struct child *child_start_argv(const char *program, const char *const *args)
 {
     struct child *c = calloc(1, sizeof *c);
@@ -484,6 +612,7 @@ struct child *child_start_argv(const char *program, const char *const *args)
             base = p + 1;
     }
     snprintf(c->name, sizeof c->name, "%s", base);
+    format_command(c->command, sizeof c->command, c->name, args);
     append(&c->out, "", 0);
     append(&c->err, "", 0);
     spawn(c, program, args);
@@ -523,9 +652,13 @@ struct child *child_run(const char *program, ...)
     return c;
 }
 
-const char *child_read_line(struct child *c, int timeout_ms)
+/**
+ * Takes the child's next line of stdout into c->line (without the line break), waiting until
+ * @p deadline; returns it, or NULL at the end of stdout, or NULL with @p timed_out set.
+ */
+static const char *next_line(struct child *c, long long deadline, bool *timed_out)
 {
-    long long deadline = harness_now_ms() + timeout_ms;
+    *timed_out = false;
     for (;;) {
         const char *start = c->out.data + c->line_start;
         const char *end = memchr(start, '\n', c->out.length - c->line_start);
@@ -546,35 +679,201 @@ const char *child_read_line(struct child *c, int timeout_ms)
         if (c->out.pipe == NO_PIPE)
             return NULL;
         long long left = deadline - harness_now_ms();
-        if (left <= 0)
-            harness_fail(__FILE__, __LINE__, "%s printed no line within %d ms", c->name,
-                         timeout_ms);
+        if (left <= 0) {
+            *timed_out = true;
+            return NULL;
+        }
         pump(c, (int)left);
     }
 }
 
-const char *child_expect_line_hint(struct child *c, const char *prefix, int timeout_ms,
-                                   const char *hint)
+/** Where a wait on the child's output began: its failure shows what the child wrote since. */
+struct output_mark {
+    size_t out; /**< the first byte of stdout that the wait had not seen */
+    size_t err; /**< the length of stderr then */
+};
+
+/** How a wait on the child's output ended without what it waited for. */
+enum wait_outcome {
+    WAIT_TIMED_OUT,    /**< nothing of the kind came within the time */
+    WAIT_OUTPUT_ENDED, /**< the child closed its stdout (or stderr): nothing more can come */
+    WAIT_OTHER_LINE,   /**< the next line is another one */
+    WAIT_EXTRA_LINE    /**< a line came where the output should have ended */
+};
+
+/** Captures what the child wrote last and, if its stdout has ended, gives it a moment to exit,
+ *  so that a report can say how it ended. */
+static void settle(struct child *c)
 {
-    long long deadline = harness_now_ms() + timeout_ms;
-    for (;;) {
-        long long left = deadline - harness_now_ms();
-        if (left <= 0 && !memchr(c->out.data + c->line_start, '\n', c->out.length - c->line_start))
-            harness_fail(__FILE__, __LINE__, "%s printed no line starting \"%s\" within %d ms%s%s",
-                         c->name, prefix, timeout_ms, hint ? ": " : "", hint ? hint : "");
-        const char *line = child_read_line(c, left > 0 ? (int)left : 1);
-        if (line == NULL)
-            harness_fail(__FILE__, __LINE__,
-                         "%s ended (or closed stdout) before printing \"%s...\"%s%s", c->name,
-                         prefix, hint ? ": " : "", hint ? hint : "");
-        if (strncmp(line, prefix, strlen(prefix)) == 0)
-            return line;
+    long long deadline = harness_now_ms() + (c->out.pipe == NO_PIPE ? 1000 : 100);
+    while (!poll_exit(c) && harness_now_ms() < deadline)
+        pump(c, 10);
+    long long drain_deadline = harness_now_ms() + 200;
+    while (c->exited && (c->out.pipe != NO_PIPE || c->err.pipe != NO_PIPE) &&
+           harness_now_ms() < drain_deadline)
+        pump(c, 10);
+}
+
+/**
+ * Adds the part of a captured output from @p from on under @p label, a quoted line each (of
+ * many lines, the first and the last few), or "(nothing)".
+ */
+static void add_lines(struct harness_message *message, const char *label,
+                      const struct captured *output, size_t from)
+{
+    enum { SHOWN_AT_EACH_END = 3 };
+    const char *data = output->data;
+    size_t count = 0;
+    for (size_t i = from; i < output->length; i++)
+        count += data[i] == '\n' || i + 1 == output->length;
+    harness_message_add(message, "\n  %s: ", label);
+    if (count == 0) {
+        harness_message_add(message, "(nothing)");
+        return;
+    }
+    int indent = (int)strlen(label) + 4; /* under the first line's opening quote */
+    size_t index = 0;
+    for (size_t start = from; start < output->length; index++) {
+        const char *end = memchr(data + start, '\n', output->length - start);
+        size_t stop = end != NULL ? (size_t)(end - data) : output->length;
+        if (count <= 2 * SHOWN_AT_EACH_END + 1 || index < SHOWN_AT_EACH_END ||
+            index >= count - SHOWN_AT_EACH_END) {
+            if (index > 0)
+                harness_message_add(message, "\n%*s", indent, "");
+            harness_message_add_quoted(message, data + start, stop - start);
+            if (end == NULL)
+                harness_message_add(message, " (no line break after it)");
+        } else if (index == SHOWN_AT_EACH_END) {
+            harness_message_add(message, "\n%*s(%lu lines more)", indent, "",
+                                (unsigned long)(count - 2 * SHOWN_AT_EACH_END));
+        }
+        start = stop + 1;
     }
 }
 
-const char *child_expect_line(struct child *c, const char *prefix, int timeout_ms)
+/**
+ * Fails a wait on the child's @p awaited output (its stdout or stderr). @p expected says what
+ * the wait was for, as the object of "print" ("a line starting \"listening on \""), or is
+ * NULL for the end of the output. The report adds what the child wrote since @p since, how
+ * it stands, and @p hint.
+ */
+_Noreturn static void fail_output_wait(const char *file, int line, struct child *c,
+                                       const struct captured *awaited,
+                                       const struct output_mark *since, enum wait_outcome outcome,
+                                       const char *expected, int timeout_ms, const char *hint)
 {
-    return child_expect_line_hint(c, prefix, timeout_ms, NULL);
+    static struct harness_message message;
+    settle(c);
+    bool running = !poll_exit(c);
+    harness_message_add(&message, "%s ", c->name);
+    switch (outcome) {
+    case WAIT_TIMED_OUT:
+        if (expected != NULL)
+            harness_message_add(&message, "did not print %s within %d ms, and ", expected,
+                                timeout_ms);
+        else
+            harness_message_add(&message, "did not end its output within %d ms, and ", timeout_ms);
+        add_state(&message, c);
+        break;
+    case WAIT_OUTPUT_ENDED:
+        if (running)
+            harness_message_add(&message, "closed its output");
+        else
+            add_state(&message, c);
+        harness_message_add(&message, " before printing %s", expected);
+        if (running)
+            harness_message_add(&message, "; it is still running");
+        break;
+    case WAIT_OTHER_LINE:
+        harness_message_add(&message, "printed another line than %s, and ", expected);
+        add_state(&message, c);
+        break;
+    case WAIT_EXTRA_LINE:
+        harness_message_add(&message, "printed a line more than expected, and ");
+        add_state(&message, c);
+        break;
+    }
+    add_lines(&message, "stdout meanwhile", &c->out, since->out);
+    add_lines(&message, "stderr meanwhile", &c->err, since->err);
+    add_death_cause(&message, c);
+    if (awaited == &c->out && outcome == WAIT_TIMED_OUT && running && c->out.length == since->out)
+        harness_message_add(&message,
+                            "\n  Nothing came on stdout. A line printed without fflush(stdout) "
+                            "stays in the program: stdout into a pipe is written out only when "
+                            "its buffer is full, or at exit.");
+    if (hint != NULL)
+        harness_message_add(&message, "\n  %s", hint);
+    harness_fail(file, line, "%s", message.text);
+}
+
+const char *child_read_line_at(const char *file, int line, struct child *c, int timeout_ms)
+{
+    struct output_mark since = {c->line_start, c->err.length};
+    bool timed_out = false;
+    const char *got = next_line(c, harness_now_ms() + timeout_ms, &timed_out);
+    if (timed_out)
+        fail_output_wait(file, line, c, &c->out, &since, WAIT_TIMED_OUT, "a line", timeout_ms,
+                         NULL);
+    return got;
+}
+
+/** Which line a wait for a line takes (await_line()). */
+enum line_wanted {
+    LINE_STARTING,    /**< the first line that starts with the text; the lines before it pass */
+    NEXT_LINE_EXACTLY /**< the next line, which must be the text exactly */
+};
+
+/** Reads the child's stdout until the line @p wanted comes, and returns it; fails the test,
+ *  saying which line it waited for, if it does not come within @p timeout_ms. */
+static const char *await_line(const char *file, int line, struct child *c, enum line_wanted wanted,
+                              const char *text, int timeout_ms, const char *hint)
+{
+    struct output_mark since = {c->line_start, c->err.length};
+    long long deadline = harness_now_ms() + timeout_ms;
+    enum wait_outcome outcome;
+    for (;;) {
+        bool timed_out = false;
+        const char *got = next_line(c, deadline, &timed_out);
+        if (got == NULL) {
+            outcome = timed_out ? WAIT_TIMED_OUT : WAIT_OUTPUT_ENDED;
+            break;
+        }
+        if (wanted == LINE_STARTING && strncmp(got, text, strlen(text)) == 0)
+            return got;
+        if (wanted == NEXT_LINE_EXACTLY) {
+            if (strcmp(got, text) == 0)
+                return got;
+            outcome = WAIT_OTHER_LINE;
+            break;
+        }
+    }
+    static struct harness_message expected;
+    harness_message_add(&expected, "%s",
+                        wanted == LINE_STARTING ? "a line starting " : "the line ");
+    harness_message_add_quoted(&expected, text, strlen(text));
+    fail_output_wait(file, line, c, &c->out, &since, outcome, expected.text, timeout_ms, hint);
+}
+
+const char *child_expect_line_at(const char *file, int line, struct child *c, const char *prefix,
+                                 int timeout_ms, const char *hint)
+{
+    return await_line(file, line, c, LINE_STARTING, prefix, timeout_ms, hint);
+}
+
+void child_expect_next_line_at(const char *file, int line, struct child *c, const char *expected,
+                               int timeout_ms)
+{
+    await_line(file, line, c, NEXT_LINE_EXACTLY, expected, timeout_ms, NULL);
+}
+
+void child_expect_no_more_lines_at(const char *file, int line, struct child *c, int timeout_ms)
+{
+    struct output_mark since = {c->line_start, c->err.length};
+    bool timed_out = false;
+    if (next_line(c, harness_now_ms() + timeout_ms, &timed_out) == NULL && !timed_out)
+        return;
+    fail_output_wait(file, line, c, &c->out, &since, timed_out ? WAIT_TIMED_OUT : WAIT_EXTRA_LINE,
+                     NULL, timeout_ms, NULL);
 }
 
 /** Writes what the child's stdin pipe takes now, without waiting; returns the byte count. */
@@ -628,22 +927,48 @@ void child_close_stdin(struct child *c)
     close_pipe(&c->input);
 }
 
-int child_wait(struct child *c, int timeout_ms)
+/**
+ * Waits until the child exits, and captures what it wrote last; fails the test after
+ * @p timeout_ms, adding @p expected, what the test expected of the child, if not NULL.
+ */
+static void await_exit(const char *file, int line, struct child *c, int timeout_ms,
+                       const char *expected)
 {
     long long deadline = harness_now_ms() + timeout_ms;
     while (!poll_exit(c)) {
         if (harness_now_ms() >= deadline)
-            harness_fail(__FILE__, __LINE__,
-                         "%s did not exit within %d ms: it still waits for something (a call "
-                         "that blocks, such as accept() or recv(), or its input)",
-                         c->name, timeout_ms);
+            harness_fail(file, line,
+                         "`%s` did not exit within %d ms%s%s%s: it still waits for something (a "
+                         "call that blocks, such as accept() or recv(), or its input)",
+                         c->command, timeout_ms, expected ? " (expected: " : "",
+                         expected ? expected : "", expected ? ")" : "");
         pump(c, 10);
     }
     /* Collect what it wrote last; the pipes close when the process is gone. */
     long long drain_deadline = harness_now_ms() + 5000;
     while ((c->out.pipe != NO_PIPE || c->err.pipe != NO_PIPE) && harness_now_ms() < drain_deadline)
         pump(c, 50);
+}
+
+int child_wait_at(const char *file, int line, struct child *c, int timeout_ms)
+{
+    await_exit(file, line, c, timeout_ms, NULL);
     return c->exit_code;
+}
+
+void child_expect_exit_at(const char *file, int line, struct child *c, int code, int timeout_ms)
+{
+    char expected[32];
+    snprintf(expected, sizeof expected, "exit code %d", code);
+    await_exit(file, line, c, timeout_ms, expected);
+    if (c->exit_code == code)
+        return;
+    static struct harness_message message;
+    harness_message_add(&message, "`%s` ", c->command);
+    add_state(&message, c);
+    harness_message_add(&message, "; expected exit code %d", code);
+    add_death_cause(&message, c);
+    harness_fail(file, line, "%s", message.text);
 }
 
 int child_exit_code(const struct child *c)
@@ -698,8 +1023,17 @@ void child_pause(struct child *c)
         pid_t pid = waitpid(c->pid, &status, WUNTRACED | WNOHANG);
         if (pid == c->pid && WIFSTOPPED(status))
             return;
-        if (pid == c->pid)
-            harness_fail(__FILE__, __LINE__, "%s ended instead of stopping", c->name);
+        if (pid == c->pid) {
+            record_exit(c, status); /* reaped here: poll_exit() will not see it again */
+            static struct harness_message message;
+            harness_message_add(&message, "`%s` ", c->command);
+            add_state(&message, c);
+            harness_message_add(&message,
+                                " before the test could pause it (SIGSTOP); expected it to be "
+                                "still running, with its client");
+            add_death_cause(&message, c);
+            harness_fail(__FILE__, __LINE__, "%s", message.text);
+        }
         if (harness_now_ms() >= deadline)
             harness_fail(__FILE__, __LINE__, "%s did not stop within %d ms", c->name,
                          HARNESS_DEADLINE_MS);
@@ -747,14 +1081,26 @@ const char *child_stderr(struct child *c)
     return c->err.data;
 }
 
-void child_await(struct child *c, bool on_stderr, const char *needle, int times, int timeout_ms)
+void child_await_at(const char *file, int line, struct child *c, bool on_stderr, const char *needle,
+                    int times, int timeout_ms)
 {
+    struct output_mark since = {c->out.length, c->err.length};
+    const struct captured *output = on_stderr ? &c->err : &c->out;
     long long deadline = harness_now_ms() + timeout_ms;
-    while (harness_count(on_stderr ? c->err.data : c->out.data, needle) < times) {
+    int seen;
+    while ((seen = harness_count(output->data, needle)) < times) {
         long long left = deadline - harness_now_ms();
-        if (left <= 0)
-            harness_fail(__FILE__, __LINE__, "%s did not write \"%s\" %d times in %d ms", c->name,
-                         needle, times, timeout_ms);
+        bool ended = output->pipe == NO_PIPE; /* all of it is read: no more can come */
+        if (left <= 0 || ended) {
+            static struct harness_message expected;
+            harness_message_add_quoted(&expected, needle, strlen(needle));
+            harness_message_add(&expected, " on %s", on_stderr ? "stderr" : "stdout");
+            if (times > 1)
+                harness_message_add(&expected, " %d times (so far: %d)", times, seen);
+            fail_output_wait(file, line, c, output, &since,
+                             ended ? WAIT_OUTPUT_ENDED : WAIT_TIMED_OUT, expected.text, timeout_ms,
+                             NULL);
+        }
         pump(c, left < 50 ? (int)left : 50);
     }
 }
@@ -787,14 +1133,31 @@ void child_pump_all(void)
         pump(c, 0);
 }
 
+/** Prints a captured output as it came, ending with a line break. */
+static void print_captured(const struct captured *output)
+{
+    fwrite(output->data, 1, output->length, stderr);
+    if (output->length > 0 && output->data[output->length - 1] != '\n')
+        fputc('\n', stderr);
+}
+
 void child_kill_all(bool dump)
 {
     while (children != NULL) {
         struct child *c = children;
         if (dump) {
-            pump(c, 100);
-            fprintf(stderr, "---- %s stdout ----\n%s\n---- %s stderr ----\n%s\n----\n", c->name,
-                    c->out.data, c->name, c->err.data);
+            settle(c); /* a child that is ending: its last words, and how it ended */
+            static struct harness_message heading;
+            heading.length = 0;
+            harness_message_add(&heading, "---- `%s` ", c->command);
+            add_state(&heading, c);
+            harness_message_add(&heading, " ----");
+            add_death_cause(&heading, c);
+            fprintf(stderr, "%s\n---- its stdout ----\n", heading.text);
+            print_captured(&c->out);
+            fprintf(stderr, "---- its stderr ----\n");
+            print_captured(&c->err);
+            fprintf(stderr, "----\n");
         }
         child_free(c);
     }

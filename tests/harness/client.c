@@ -91,42 +91,53 @@ SOCKET client_connect_from(const char *host, const char *port, const char *local
     return s;
 }
 
-void server_expect_served(const struct server *server, size_t bytes)
+void server_expect_served_at(const char *file, int line, const struct server *server, size_t bytes)
 {
     char suffix[64];
-    const char *line = child_expect_line(server->process, "served ", HARNESS_DEADLINE_MS);
+    const char *served =
+        child_expect_line_at(file, line, server->process, "served ", HARNESS_DEADLINE_MS, NULL);
     snprintf(suffix, sizeof suffix, ": echoed %lu bytes", (unsigned long)bytes);
-    ASSERT_TRUE(strlen(line) > strlen(suffix));
-    ASSERT_STR_EQ(line + strlen(line) - strlen(suffix), suffix);
+    size_t length = strlen(served);
+    if (length > strlen(suffix) && strcmp(served + length - strlen(suffix), suffix) == 0)
+        return;
+    static struct harness_message message;
+    harness_message_add(&message, "the server's line about its client does not count the bytes the "
+                                  "client sent\n  seen:     ");
+    harness_message_add_quoted(&message, served, length);
+    harness_message_add(&message, "\n  expected: \"served ADDRESS%s\"", suffix);
+    harness_fail(file, line, "%s", message.text);
 }
 
-void server_expect_exit_after(struct server *server, unsigned long clients)
+void server_expect_exit_after_at(const char *file, int line, struct server *server,
+                                 unsigned long clients)
 {
     char expected[64];
     snprintf(expected, sizeof expected, "shut down after %lu client%s\n", clients,
              clients == 1 ? "" : "s");
-    ASSERT_EQ(child_wait(server->process, HARNESS_DEADLINE_MS), 0);
-    ASSERT_CONTAINS(child_stdout(server->process), expected);
+    child_expect_exit_at(file, line, server->process, 0, HARNESS_DEADLINE_MS);
+    harness_assert_str(file, line, "child_stdout(server)", "expected",
+                       child_stdout(server->process), expected, HARNESS_STR_CONTAINS);
     child_free(server->process);
 }
 
-void server_expect_idle_close(const struct server *server, SOCKET silent, long long connected_ms)
+void server_expect_idle_close_at(const char *file, int line, const struct server *server,
+                                 SOCKET silent, long long connected_ms)
 {
-    char buf[16];
-    size_t got = 0;
-    ASSERT_EQ(client_recv_until_closed(silent, buf, sizeof buf, &got, HARNESS_DEADLINE_MS), 0);
-    long long elapsed = harness_now_ms() - connected_ms;
-    printf("the silent client was closed after %lld ms\n", elapsed);
-    ASSERT_EQ(got, 0);
-    ASSERT_TRUE(elapsed >= 1000);
-    ASSERT_CONTAINS(child_stderr(server->process), ": nothing moved for 1 s\n");
+    client_expect_end_of_stream_at(file, line, silent, HARNESS_DEADLINE_MS);
+    long long closed_after_ms = harness_now_ms() - connected_ms;
+    printf("the silent client was closed after %lld ms\n", closed_after_ms);
+    HARNESS_ASSERT_CMP(file, line, closed_after_ms, >=, 1000, "closed_after_ms >= 1000");
+    harness_assert_str(file, line, "child_stderr(server)", "\": nothing moved for 1 s\\n\"",
+                       child_stderr(server->process), ": nothing moved for 1 s\n",
+                       HARNESS_STR_CONTAINS);
 }
 
-void server_stop(struct server *server)
+void server_stop_at(const char *file, int line, struct server *server)
 {
     child_interrupt(server->process);
-    ASSERT_EQ(child_wait(server->process, HARNESS_DEADLINE_MS), 0);
-    ASSERT_CONTAINS(child_stdout(server->process), "shut down after ");
+    child_expect_exit_at(file, line, server->process, 0, HARNESS_DEADLINE_MS);
+    harness_assert_str(file, line, "child_stdout(server)", "\"shut down after \"",
+                       child_stdout(server->process), "shut down after ", HARNESS_STR_CONTAINS);
     child_free(server->process);
 }
 
@@ -138,7 +149,8 @@ SOCKET client_connect(const char *host, const char *port)
         harness_fail(__FILE__, __LINE__, "connect to %s port %s failed: %s%s", host, port,
                      error_text(error),
                      error == ERROR_CODE(ECONNREFUSED)
-                         ? ": nothing listens there any more (was the listening socket closed?)"
+                         ? ": nothing listens on that port. Has the program called listen(), "
+                           "and does it still hold its listening socket?"
                          : "");
     return s;
 }
@@ -150,6 +162,28 @@ int client_connect_error(const char *host, const char *port)
     if (s != INVALID_SOCKET)
         closesocket(s);
     return error;
+}
+
+/** Fails unless @p error, what a connection to host:port met, is ECONNREFUSED. */
+static void expect_refusal(const char *file, int line, const char *host, const char *port,
+                           int error)
+{
+    if (error == ERROR_CODE(ECONNREFUSED))
+        return;
+    if (error == 0)
+        harness_fail(file, line,
+                     "a new client connected to %s port %s; expected its connect() refused "
+                     "(%s): a socket still listens on that port",
+                     host, port, ERROR_NAME(ECONNREFUSED));
+    harness_fail(file, line,
+                 "a new client's connect() to %s port %s failed with %s; expected it refused "
+                 "(%s)",
+                 host, port, error_text(error), ERROR_NAME(ECONNREFUSED));
+}
+
+void client_expect_refused_at(const char *file, int line, const char *host, const char *port)
+{
+    expect_refusal(file, line, host, port, client_connect_error(host, port));
 }
 
 void client_send_all(SOCKET s, const void *data, size_t length)
@@ -165,7 +199,12 @@ void client_send_all(SOCKET s, const void *data, size_t length)
     }
 }
 
-int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received, int timeout_ms)
+/**
+ * client_recv_until_closed(), failing at @p file and @p line after the timeout, and saying
+ * there what was @p expected of the program.
+ */
+static int recv_until_closed(const char *file, int line, SOCKET s, char *buf, size_t size,
+                             size_t *received, int timeout_ms, const char *expected)
 {
     long long deadline = harness_now_ms() + timeout_ms;
     *received = 0;
@@ -173,14 +212,12 @@ int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received,
         long long left = deadline - harness_now_ms();
         int ready = left > 0 ? net_wait_readable(s, (int)left) : 0;
         if (ready == SOCKET_ERROR)
-            harness_fail(__FILE__, __LINE__, "waiting to receive failed: %s",
-                         error_text(net_last_error()));
+            harness_fail(file, line, "waiting to receive failed: %s", error_text(net_last_error()));
         if (ready == 0)
-            harness_fail(__FILE__, __LINE__,
-                         "the program neither sent nor ended the connection within %d ms (%lu "
-                         "bytes so far): it should send what it has, then end its side "
-                         "(shutdown() or closesocket())",
-                         timeout_ms, (unsigned long)*received);
+            harness_fail(file, line,
+                         "the connection stayed open for %d ms: the program did not end it "
+                         "(%lu bytes came in all); expected %s",
+                         timeout_ms, (unsigned long)*received, expected);
         char discard[4096];
         char *into = *received < size ? buf + *received : discard;
         size_t room = *received < size ? size - *received : sizeof discard;
@@ -192,6 +229,97 @@ int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received,
         if (into != discard)
             *received += (size_t)got;
     }
+}
+
+int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received, int timeout_ms)
+{
+    return recv_until_closed(__FILE__, __LINE__, s, buf, size, received, timeout_ms,
+                             "it to send what it has, then end its side (shutdown() or "
+                             "closesocket())");
+}
+
+/**
+ * Receives until the peer ends the connection, into @p buf if given (what does not fit is
+ * dropped), and returns the count stored. Fails the test after @p timeout_ms; on a reset,
+ * unless @p reset_allowed; and, without @p buf, if anything came before the end.
+ */
+static size_t expect_end(const char *file, int line, SOCKET s, char *buf, size_t size,
+                         bool reset_allowed, int timeout_ms)
+{
+    char first[64];
+    size_t received = 0;
+    const char *expected = reset_allowed ? "the end of the connection (an end of stream or a "
+                                           "reset)"
+                                         : "an orderly end of stream (recv() returning 0, after "
+                                           "the program's FIN)";
+    const char *nothing_before = buf == NULL ? ", with nothing before it" : "";
+    char text[160];
+    snprintf(text, sizeof text, "%s%s", expected, nothing_before);
+    int error = recv_until_closed(file, line, s, buf != NULL ? buf : first,
+                                  buf != NULL ? size : sizeof first, &received, timeout_ms, text);
+    if (buf == NULL && received > 0) {
+        static struct harness_message message;
+        harness_message_add(&message, "the client received %s%lu bytes, ",
+                            received == sizeof first ? "at least " : "", (unsigned long)received);
+        harness_message_add_quoted(&message, first, received);
+        harness_message_add(&message, ", then %s; expected %s",
+                            error == 0 ? "an end of stream" : error_text(error), text);
+        harness_fail(file, line, "%s", message.text);
+    }
+    if (error != 0 && !reset_allowed)
+        harness_fail(file, line,
+                     "the connection ended with a reset after %lu bytes: recv() failed with %s; "
+                     "expected %s",
+                     (unsigned long)received, error_text(error), text);
+    return received;
+}
+
+void client_expect_end_of_stream_at(const char *file, int line, SOCKET s, int timeout_ms)
+{
+    expect_end(file, line, s, NULL, 0, false, timeout_ms);
+}
+
+void client_expect_closed_at(const char *file, int line, SOCKET s, int timeout_ms)
+{
+    expect_end(file, line, s, NULL, 0, true, timeout_ms);
+}
+
+size_t client_recv_to_end_of_stream_at(const char *file, int line, SOCKET s, char *buf, size_t size,
+                                       int timeout_ms)
+{
+    return expect_end(file, line, s, buf, size, false, timeout_ms);
+}
+
+void client_expect_bytes_at(const char *file, int line, SOCKET s, size_t count, int timeout_ms)
+{
+    char buf[4096];
+    size_t received = 0;
+    if (count > sizeof buf)
+        harness_fail(file, line, "client_expect_bytes() takes at most %lu bytes",
+                     (unsigned long)sizeof buf);
+    int outcome = client_recv_exact(s, buf, count, &received, timeout_ms);
+    if (outcome == 0)
+        return;
+    if (outcome == HARNESS_RECV_TIMED_OUT)
+        harness_fail(file, line,
+                     "the client received %lu of the %lu bytes it expected within %d ms; the "
+                     "program sent nothing more",
+                     (unsigned long)received, (unsigned long)count, timeout_ms);
+    harness_fail(file, line, "the client received %lu of the %lu bytes it expected, then %s%s",
+                 (unsigned long)received, (unsigned long)count,
+                 outcome == HARNESS_RECV_ENDED ? "the end of the stream: the program ended the "
+                                                 "connection"
+                                               : "recv() failed with ",
+                 outcome == HARNESS_RECV_ENDED ? "" : error_text(outcome));
+}
+
+void client_shutdown_sending(SOCKET s)
+{
+    if (shutdown(s, SD_SEND) == SOCKET_ERROR)
+        harness_fail(__FILE__, __LINE__,
+                     "the client's shutdown(SD_SEND) failed: %s; expected the connection to be "
+                     "still open, the program holding its end",
+                     error_text(net_last_error()));
 }
 
 int client_recv_exact(SOCKET s, char *buf, size_t length, size_t *received, int timeout_ms)
@@ -268,17 +396,23 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
         }
         long long left = deadline - harness_now_ms();
         if (left <= 0)
-            harness_fail(
-                __FILE__, __LINE__, "echo not complete within %d ms: sent %lu of %lu, received %lu",
-                timeout_ms, (unsigned long)sent, (unsigned long)length, (unsigned long)got);
+            harness_fail(__FILE__, __LINE__,
+                         "the echo was not complete within %d ms: the client sent %lu of %lu "
+                         "bytes%s and received %lu back; expected every byte back, then the end "
+                         "of the stream",
+                         timeout_ms, (unsigned long)sent, (unsigned long)length,
+                         shut ? " (and its end of stream)" : "", (unsigned long)got);
         bool readable = false, writable = false;
         wait_ready(s, sent<length, left> 100 ? 100 : (int)left, &readable, &writable);
         if (writable) {
             size_t chunk = length - sent > 65536 ? 65536 : length - sent;
             int n = send(s, data + sent, (int)chunk, MSG_NOSIGNAL);
             if (n == SOCKET_ERROR && !net_would_block(net_last_error()))
-                harness_fail(__FILE__, __LINE__, "send failed after %lu bytes: %s",
-                             (unsigned long)sent, error_text(net_last_error()));
+                harness_fail(__FILE__, __LINE__,
+                             "the client's send() failed after %lu of %lu bytes (%lu echoed "
+                             "back): %s; expected the program to read them all and echo them",
+                             (unsigned long)sent, (unsigned long)length, (unsigned long)got,
+                             error_text(net_last_error()));
             if (n > 0)
                 sent += (size_t)n;
         }
@@ -290,23 +424,40 @@ void client_echo_exchange(SOCKET s, const char *data, size_t length, int timeout
                 break;
             } else if (n == SOCKET_ERROR) {
                 if (!net_would_block(net_last_error()))
-                    harness_fail(__FILE__, __LINE__, "recv failed after %lu bytes: %s",
-                                 (unsigned long)got, error_text(net_last_error()));
+                    harness_fail(__FILE__, __LINE__,
+                                 "the client's recv() failed after %lu of %lu bytes came back "
+                                 "(%lu sent): %s; expected every byte back, then an orderly "
+                                 "end of stream",
+                                 (unsigned long)got, (unsigned long)length, (unsigned long)sent,
+                                 error_text(net_last_error()));
             } else {
                 got += (size_t)n;
                 if (got > length)
-                    harness_fail(__FILE__, __LINE__, "received more bytes than were sent");
+                    harness_fail(__FILE__, __LINE__,
+                                 "more bytes came back than the %lu the client sent; an echo "
+                                 "returns exactly what it receives",
+                                 (unsigned long)length);
             }
         }
     }
     if (!shut)
-        harness_fail(__FILE__, __LINE__, "the server closed after %lu of %lu bytes were sent",
-                     (unsigned long)sent, (unsigned long)length);
-    ASSERT_EQ(got, length);
+        harness_fail(__FILE__, __LINE__,
+                     "the program ended the connection when the client had sent %lu of %lu "
+                     "bytes (%lu echoed back); expected it to read until the client's end of "
+                     "stream",
+                     (unsigned long)sent, (unsigned long)length, (unsigned long)got);
+    if (got != length)
+        harness_fail(__FILE__, __LINE__,
+                     "the program ended the stream after echoing %lu of the %lu bytes sent; "
+                     "expected all of them back first",
+                     (unsigned long)got, (unsigned long)length);
     for (size_t i = 0; i < length; i++) {
         if (received[i] != data[i])
-            harness_fail(__FILE__, __LINE__, "echo differs at byte %lu of %lu", (unsigned long)i,
-                         (unsigned long)length);
+            harness_fail(__FILE__, __LINE__,
+                         "the echo differs from what was sent at byte %lu of %lu: 0x%02x came "
+                         "back, 0x%02x was sent",
+                         (unsigned long)i, (unsigned long)length, (unsigned char)received[i],
+                         (unsigned char)data[i]);
     }
     free(received);
 }
@@ -348,13 +499,22 @@ size_t client_send_until_stuck(SOCKET s, unsigned seed)
         int n = send(s, chunk + at, (int)(sizeof chunk - at), MSG_NOSIGNAL);
         if (n > 0) {
             total += (size_t)n;
-            ASSERT_TRUE(total < (256u << 20)); /* a server that reads without limit */
+            if (total >= (256u << 20))
+                harness_fail(__FILE__, __LINE__,
+                             "the program took 256 MiB from a client that reads none of its "
+                             "echo; expected it to stop reading while its echo cannot be sent");
             continue;
         }
-        ASSERT_TRUE(net_would_block(net_last_error()));
+        if (!net_would_block(net_last_error()))
+            harness_fail(__FILE__, __LINE__,
+                         "the client's send() failed after %lu bytes: %s; expected the program "
+                         "to keep the connection open while the client sends without reading",
+                         (unsigned long)total, error_text(net_last_error()));
         /* Full: see whether the server makes room within half a second. */
         int writable = net_wait_writable(s, 500);
-        ASSERT_NE(writable, SOCKET_ERROR);
+        if (writable == SOCKET_ERROR)
+            harness_fail(__FILE__, __LINE__, "waiting to send failed: %s",
+                         error_text(net_last_error()));
         if (!writable)
             return total;
     }
@@ -405,8 +565,9 @@ SOCKET harness_reserve_port(const char *host, const char *port)
 #endif
     if (bind(s, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR)
         harness_fail(__FILE__, __LINE__,
-                     "binding %s port %s failed: %s: something still holds the port", host, port,
-                     error_text(net_last_error()));
+                     "the test could not bind %s port %s: %s; expected the port free on that "
+                     "address, but a socket still holds it",
+                     host, port, error_text(net_last_error()));
     freeaddrinfo(res);
     return s;
 }
@@ -419,6 +580,12 @@ int client_connect_error_on_reserved(const char *host, const char *port)
     int error = client_connect_error(host, port);
     closesocket(reserved);
     return error;
+}
+
+void client_expect_refused_on_reserved_at(const char *file, int line, const char *host,
+                                          const char *port)
+{
+    expect_refusal(file, line, host, port, client_connect_error_on_reserved(host, port));
 }
 
 void client_local_port(SOCKET s, char *port, size_t size)
@@ -456,7 +623,8 @@ SOCKET harness_accept(SOCKET listener, int timeout_ms)
     return s;
 }
 
-struct server server_start(const char *program, const char *ready_prefix, ...)
+struct server server_start_at(const char *file, int line, const char *program,
+                              const char *ready_prefix, ...)
 {
     const char *args[40] = {"--port", "0"};
     size_t count = 2;
@@ -471,15 +639,16 @@ struct server server_start(const char *program, const char *ready_prefix, ...)
     struct server server;
     memset(&server, 0, sizeof server);
     server.process = child_start_argv(program, args);
-    const char *line = child_expect_line_hint(
-        server.process, ready_prefix, HARNESS_READY_MS,
-        "a server announces its address once it listens: does it call listen(), then print "
-        "the line and fflush(stdout)?");
+    const char *ready = child_expect_line_at(
+        file, line, server.process, ready_prefix, HARNESS_READY_MS,
+        "A server announces its address once it listens: after listen(), it prints the line "
+        "and calls fflush(stdout).");
     /* "listening on 127.0.0.1:40000" or "listening on [::1]:40000" */
-    const char *address = line + strlen(ready_prefix);
+    const char *address = ready + strlen(ready_prefix);
     const char *colon = strrchr(address, ':');
     if (colon == NULL)
-        harness_fail(__FILE__, __LINE__, "no port in \"%s\"", line);
+        harness_fail(file, line, "the line \"%s\" names no port; expected \"%sHOST:PORT\"", ready,
+                     ready_prefix);
     snprintf(server.port, sizeof server.port, "%s", colon + 1);
     size_t host_length = (size_t)(colon - address);
     if (address[0] == '[') {

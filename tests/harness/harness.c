@@ -79,6 +79,11 @@ _Noreturn void harness_fail(const char *file, int line, const char *format, ...)
     vfprintf(stderr, format, args);
     fputc('\n', stderr);
     va_end(args);
+    /* Why the test exists, in the learner's terms: after what went wrong, before the raw
+     * output of the programs, which can be long. */
+    const char *explains = getenv(HARNESS_EXPLAINS);
+    if (explains != NULL && *explains != '\0')
+        fprintf(stderr, "%s\n", explains);
     child_kill_all(true);
     fflush(stderr);
     exit(1);
@@ -120,51 +125,117 @@ bool harness_under_wine(void)
 #endif
 }
 
-/** Prints a string for a failure report, or (null). */
-static const char *shown(const char *s)
+void harness_message_add(struct harness_message *message, const char *format, ...)
 {
-    return s ? s : "(null)";
+    size_t room = sizeof message->text - message->length;
+    if (room <= 1)
+        return;
+    va_list args;
+    va_start(args, format);
+    int written = vsnprintf(message->text + message->length, room, format, args);
+    va_end(args);
+    if (written > 0)
+        message->length += (size_t)written < room ? (size_t)written : room - 1;
 }
 
-void harness_assert_str(const char *file, int line, const char *a_text, const char *b_text,
-                        const char *a, const char *b, enum harness_str_check check)
+/** Of a quoted text longer than both, the first QUOTED_HEAD and the last QUOTED_TAIL bytes
+ *  show: enough to see how a line or an output starts and how it ends. */
+#define QUOTED_HEAD 300
+#define QUOTED_TAIL 500
+
+void harness_message_add_quoted(struct harness_message *message, const char *data, size_t length)
+{
+    harness_message_add(message, "\"");
+    for (size_t i = 0; i < length; i++) {
+        if (i == QUOTED_HEAD && length > QUOTED_HEAD + QUOTED_TAIL) {
+            harness_message_add(message, "\" ... %lu bytes left out ... \"",
+                                (unsigned long)(length - QUOTED_HEAD - QUOTED_TAIL));
+            i = length - QUOTED_TAIL;
+        }
+        unsigned char byte = (unsigned char)data[i];
+        if (byte == '\n')
+            harness_message_add(message, "\\n");
+        else if (byte == '\r')
+            harness_message_add(message, "\\r");
+        else if (byte == '\t')
+            harness_message_add(message, "\\t");
+        else if (byte == '"' || byte == '\\')
+            harness_message_add(message, "\\%c", byte);
+        else if (byte < 0x20 || byte == 0x7f)
+            harness_message_add(message, "\\x%02x", byte);
+        else
+            harness_message_add(message, "%c", byte); /* UTF-8 passes as it is */
+    }
+    harness_message_add(message, "\"");
+}
+
+/** Adds a string of an assertion, quoted, or (null). */
+static void add_shown(struct harness_message *message, const char *s)
+{
+    if (s == NULL)
+        harness_message_add(message, "(null)");
+    else
+        harness_message_add_quoted(message, s, strlen(s));
+}
+
+void harness_assert_str(const char *file, int line, const char *seen_text,
+                        const char *expected_text, const char *seen, const char *expected,
+                        enum harness_str_check check)
 {
     bool ok = false;
-    const char *relation = "";
-    if (a != NULL && b != NULL) {
+    if (seen != NULL && expected != NULL) {
         switch (check) {
         case HARNESS_STR_EQUAL:
-            ok = strcmp(a, b) == 0;
+            ok = strcmp(seen, expected) == 0;
+            break;
+        case HARNESS_STR_NOT_EQUAL:
+            ok = strcmp(seen, expected) != 0;
             break;
         case HARNESS_STR_CONTAINS:
-            ok = strstr(a, b) != NULL;
+            ok = strstr(seen, expected) != NULL;
             break;
         case HARNESS_STR_STARTS_WITH:
-            ok = strncmp(a, b, strlen(b)) == 0;
+            ok = strncmp(seen, expected, strlen(expected)) == 0;
             break;
         case HARNESS_STR_NOT_CONTAINS:
-            ok = strstr(a, b) == NULL;
+            ok = strstr(seen, expected) == NULL;
             break;
         }
     }
     if (ok)
         return;
+    /* The relation, and how the expected string reads after "expected:". */
+    const char *relation = "";
+    const char *before = "", *after = "";
     switch (check) {
     case HARNESS_STR_EQUAL:
         relation = "equals";
         break;
+    case HARNESS_STR_NOT_EQUAL:
+        relation = "differs from";
+        before = "anything but ";
+        break;
     case HARNESS_STR_CONTAINS:
         relation = "contains";
+        after = " in it";
         break;
     case HARNESS_STR_STARTS_WITH:
         relation = "starts with";
+        after = " at its start";
         break;
     case HARNESS_STR_NOT_CONTAINS:
         relation = "does not contain";
+        before = "no ";
+        after = " in it";
         break;
     }
-    harness_fail(file, line, "`%s` %s `%s`\n  left:  \"%s\"\n  right: \"%s\"", a_text, relation,
-                 b_text, shown(a), shown(b));
+    static struct harness_message message;
+    harness_message_add(&message, "`%s` %s `%s`\n  seen:     ", seen_text, relation, expected_text);
+    add_shown(&message, seen);
+    harness_message_add(&message, "\n  expected: %s", before);
+    add_shown(&message, expected);
+    harness_message_add(&message, "%s", after);
+    harness_fail(file, line, "%s", message.text);
 }
 
 long long harness_now_ms(void)

@@ -14,7 +14,8 @@
  * @endcode
  * CMake reads the TEST(...) lines to register one CTest test per function, run as
  * `TESTS_EXE NAME PROGRAM [MORE PROGRAMS]`. When an assertion fails, the harness prints the
- * expression, both values, and everything the step programs wrote, then kills them.
+ * expression and both values (or, for a wait, what was expected and what came instead), the
+ * sentence in HARNESS_EXPLAINS, and everything the step programs wrote, then kills them.
  */
 #ifndef HARNESS_H
 #define HARNESS_H
@@ -37,6 +38,14 @@
 
 /** The deadline of HARNESS_DEADLINE_MS, read once from the environment. */
 int harness_deadline_ms(void);
+
+/**
+ * The environment variable whose value a failing test prints, verbatim, as one line after
+ * its failure message and before what the programs wrote; nothing if it is unset or empty.
+ * CMake sets it per test to the sentence a learner needs next to the failure ("This test
+ * proves step 5's lesson: ... Read: ..."); the harness only prints it.
+ */
+#define HARNESS_EXPLAINS "HARNESS_EXPLAINS"
 
 /**
  * The name and code a report uses for the POSIX error @p name on this platform:
@@ -99,7 +108,10 @@ void harness_need_descriptors(unsigned long count);
 /** True when the tests run under Wine, whose sockets differ from Windows' in a few ways. */
 bool harness_under_wine(void);
 
-/** Prints a failure with its location and everything the children wrote; never returns. */
+/**
+ * Prints a failure with its location, then the value of HARNESS_EXPLAINS, then everything the
+ * children wrote, saying of each whether it still runs; kills them, and never returns.
+ */
 _Noreturn void harness_fail(const char *file, int line, const char *format, ...)
     REPORT_PRINTF_FORMAT(3, 4);
 
@@ -110,27 +122,43 @@ _Noreturn void harness_fail(const char *file, int line, const char *format, ...)
             harness_fail(__FILE__, __LINE__, "`%s` is false", #expr);                              \
     } while (0)
 
+/**
+ * Fails unless `a OP b` holds for two integers, each evaluated once, and reports the failure
+ * at @p file and @p line: @p text, the expression as written, and both values
+ * (`` `got == 0` (1 == 0) ``). The ASSERT_EQ() family is this at the test's own line; a harness
+ * helper passes its caller's.
+ */
+#define HARNESS_ASSERT_CMP(file, line, a, op, b, text)                                             \
+    do {                                                                                           \
+        long long assert_a_ = (long long)(a), assert_b_ = (long long)(b);                          \
+        if (!(assert_a_ op assert_b_))                                                             \
+            harness_fail(file, line, "`%s` (%lld %s %lld)", text, assert_a_, #op, assert_b_);      \
+    } while (0)
+
 /** Fails unless two integers are equal; each side is evaluated once. */
-#define ASSERT_EQ(a, b)                                                                            \
-    do {                                                                                           \
-        long long assert_a_ = (long long)(a), assert_b_ = (long long)(b);                          \
-        if (assert_a_ != assert_b_)                                                                \
-            harness_fail(__FILE__, __LINE__, "`%s == %s` (%lld == %lld)", #a, #b, assert_a_,       \
-                         assert_b_);                                                               \
-    } while (0)
-
+#define ASSERT_EQ(a, b) HARNESS_ASSERT_CMP(__FILE__, __LINE__, a, ==, b, #a " == " #b)
 /** Fails unless two integers differ. */
-#define ASSERT_NE(a, b)                                                                            \
-    do {                                                                                           \
-        long long assert_a_ = (long long)(a), assert_b_ = (long long)(b);                          \
-        if (assert_a_ == assert_b_)                                                                \
-            harness_fail(__FILE__, __LINE__, "`%s != %s` (%lld != %lld)", #a, #b, assert_a_,       \
-                         assert_b_);                                                               \
-    } while (0)
+#define ASSERT_NE(a, b) HARNESS_ASSERT_CMP(__FILE__, __LINE__, a, !=, b, #a " != " #b)
+/** Fails unless @p a is less than @p b (integers). */
+#define ASSERT_LT(a, b) HARNESS_ASSERT_CMP(__FILE__, __LINE__, a, <, b, #a " < " #b)
+/** Fails unless @p a is at most @p b (integers). */
+#define ASSERT_LE(a, b) HARNESS_ASSERT_CMP(__FILE__, __LINE__, a, <=, b, #a " <= " #b)
+/** Fails unless @p a is greater than @p b (integers). */
+#define ASSERT_GT(a, b) HARNESS_ASSERT_CMP(__FILE__, __LINE__, a, >, b, #a " > " #b)
+/** Fails unless @p a is at least @p b (integers). */
+#define ASSERT_GE(a, b) HARNESS_ASSERT_CMP(__FILE__, __LINE__, a, >=, b, #a " >= " #b)
 
+/*
+ * The string assertions take what the test saw first and what it expects second; a failure
+ * shows both, quoted and escaped as C writes them ("\n"), under "seen:" and "expected:".
+ */
 /** Fails unless two strings are equal. */
-#define ASSERT_STR_EQ(a, b)                                                                        \
-    harness_assert_str(__FILE__, __LINE__, #a, #b, (a), (b), HARNESS_STR_EQUAL)
+#define ASSERT_STR_EQ(seen, expected)                                                              \
+    harness_assert_str(__FILE__, __LINE__, #seen, #expected, (seen), (expected), HARNESS_STR_EQUAL)
+/** Fails if two strings are equal. */
+#define ASSERT_STR_NE(seen, unexpected)                                                            \
+    harness_assert_str(__FILE__, __LINE__, #seen, #unexpected, (seen), (unexpected),               \
+                       HARNESS_STR_NOT_EQUAL)
 /** Fails unless string @p haystack contains @p needle. */
 #define ASSERT_CONTAINS(haystack, needle)                                                          \
     harness_assert_str(__FILE__, __LINE__, #haystack, #needle, (haystack), (needle),               \
@@ -147,18 +175,50 @@ _Noreturn void harness_fail(const char *file, int line, const char *format, ...)
 /** The string comparisons of harness_assert_str(). */
 enum harness_str_check {
     HARNESS_STR_EQUAL,
+    HARNESS_STR_NOT_EQUAL,
     HARNESS_STR_CONTAINS,
     HARNESS_STR_STARTS_WITH,
     HARNESS_STR_NOT_CONTAINS
 };
-/** The implementation of the string assertions. */
-void harness_assert_str(const char *file, int line, const char *a_text, const char *b_text,
-                        const char *a, const char *b, enum harness_str_check check);
+/** The implementation of the string assertions: @p seen_text and @p expected_text are the
+ *  expressions as written. */
+void harness_assert_str(const char *file, int line, const char *seen_text,
+                        const char *expected_text, const char *seen, const char *expected,
+                        enum harness_str_check check);
+
+/**
+ * A failure message being written piece by piece, for harness_fail(): the harness's helpers
+ * build their reports with it. What does not fit is cut.
+ */
+struct harness_message {
+    char text[16384];
+    size_t length;
+};
+
+/** Adds formatted text to @p message. */
+void harness_message_add(struct harness_message *message, const char *format, ...)
+    REPORT_PRINTF_FORMAT(2, 3);
+
+/**
+ * Adds @p length bytes of @p data to @p message in double quotes, escaped as C writes them
+ * (`\n`, `\"`, `\x01`), so that a line break or a stray byte shows; of a long text, the start
+ * and the end, saying how much was left out.
+ */
+void harness_message_add_quoted(struct harness_message *message, const char *data, size_t length);
 
 /** Milliseconds on a clock that never jumps. */
 long long harness_now_ms(void);
 
 /* ---- Child processes ---------------------------------------------------------------------- */
+
+/*
+ * The waits for what a program prints and for its exit, and the expectations of the server and
+ * client sections below, are macros: each passes the test's own file and line to the function
+ * of the same name ending in `_at`, so that a failure names the line of the test that waited,
+ * not a line of the harness. A failed wait for output says what it expected, what the program
+ * wrote meanwhile (stdout and stderr), and whether the program still runs or how it ended (its
+ * exit code, or the signal that killed it, and what that signal means).
+ */
 
 /** A step program running under test, its stdin a pipe, its stdout and stderr captured. */
 struct child;
@@ -185,15 +245,33 @@ struct child *child_start_argv(const char *program, const char *const *args);
 /**
  * Reads the child's next line of stdout (without the line break); NULL at end of stream.
  * Fails the test if no line comes within @p timeout_ms. The string lives until the next call.
+ * To wait for a particular line, use child_expect_next_line() or child_expect_line(): their
+ * failure says which line was expected.
  */
-const char *child_read_line(struct child *c, int timeout_ms);
+#define child_read_line(c, timeout_ms) child_read_line_at(__FILE__, __LINE__, c, timeout_ms)
+const char *child_read_line_at(const char *file, int line, struct child *c, int timeout_ms);
 
 /** Reads lines until one starts with @p prefix and returns it; fails the test otherwise. */
-const char *child_expect_line(struct child *c, const char *prefix, int timeout_ms);
+#define child_expect_line(c, prefix, timeout_ms)                                                   \
+    child_expect_line_at(__FILE__, __LINE__, c, prefix, timeout_ms, NULL)
 
 /** The same, and on failure says @p hint: what the program should do, in a learner's terms. */
-const char *child_expect_line_hint(struct child *c, const char *prefix, int timeout_ms,
-                                   const char *hint);
+#define child_expect_line_hint(c, prefix, timeout_ms, hint)                                        \
+    child_expect_line_at(__FILE__, __LINE__, c, prefix, timeout_ms, hint)
+const char *child_expect_line_at(const char *file, int line, struct child *c, const char *prefix,
+                                 int timeout_ms, const char *hint);
+
+/** Reads the child's next line and fails the test unless it is exactly @p expected. */
+#define child_expect_next_line(c, expected, timeout_ms)                                            \
+    child_expect_next_line_at(__FILE__, __LINE__, c, expected, timeout_ms)
+void child_expect_next_line_at(const char *file, int line, struct child *c, const char *expected,
+                               int timeout_ms);
+
+/** Fails the test if the child prints another line: its stdout must end (the child exits, or
+ *  closes it) within @p timeout_ms, with no line left unread. */
+#define child_expect_no_more_lines(c, timeout_ms)                                                  \
+    child_expect_no_more_lines_at(__FILE__, __LINE__, c, timeout_ms)
+void child_expect_no_more_lines_at(const char *file, int line, struct child *c, int timeout_ms);
 
 /** Writes text to the child's stdin. */
 void child_write(struct child *c, const char *text);
@@ -209,7 +287,16 @@ void child_write_bytes(struct child *c, const void *data, size_t length);
 void child_close_stdin(struct child *c);
 
 /** Waits for the child to exit and returns its exit code; fails the test after the timeout. */
-int child_wait(struct child *c, int timeout_ms);
+#define child_wait(c, timeout_ms) child_wait_at(__FILE__, __LINE__, c, timeout_ms)
+int child_wait_at(const char *file, int line, struct child *c, int timeout_ms);
+
+/**
+ * Waits for the child to exit, as child_wait(), and fails the test unless its exit code is
+ * @p code; the failure says how it ended instead (a signal, with what the signal means).
+ */
+#define child_expect_exit(c, code, timeout_ms)                                                     \
+    child_expect_exit_at(__FILE__, __LINE__, c, code, timeout_ms)
+void child_expect_exit_at(const char *file, int line, struct child *c, int code, int timeout_ms);
 
 /**
  * Asks the child to stop as Ctrl-C would: SIGINT on POSIX, CTRL_BREAK_EVENT on Windows (where
@@ -254,7 +341,10 @@ const char *child_stderr(struct child *c);
  * Waits until the child's stdout (or, if @p on_stderr, its stderr) holds @p needle at least
  * @p times times; fails the test after @p timeout_ms.
  */
-void child_await(struct child *c, bool on_stderr, const char *needle, int times, int timeout_ms);
+#define child_await(c, on_stderr, needle, times, timeout_ms)                                       \
+    child_await_at(__FILE__, __LINE__, c, on_stderr, needle, times, timeout_ms)
+void child_await_at(const char *file, int line, struct child *c, bool on_stderr, const char *needle,
+                    int times, int timeout_ms);
 
 /** Kills the child if it still runs and frees it. */
 void child_free(struct child *c);
@@ -285,15 +375,23 @@ struct server {
 /**
  * Starts a server step with `--port 0` plus the extra arguments (NULL-terminated), waits for
  * its line that starts with @p ready_prefix (e.g. "listening on "), and parses the address.
+ * (The program and the prefix come first; a macro passes the test's line as well.)
  */
-struct server server_start(const char *program, const char *ready_prefix, ...);
+#define server_start(...) server_start_at(__FILE__, __LINE__, __VA_ARGS__)
+struct server server_start_at(const char *file, int line, const char *program,
+                              const char *ready_prefix, ...);
 
 /** Waits for the server's `served ADDRESS: echoed N bytes` line and checks N. */
-void server_expect_served(const struct server *server, size_t bytes);
+#define server_expect_served(server, bytes)                                                        \
+    server_expect_served_at(__FILE__, __LINE__, server, bytes)
+void server_expect_served_at(const char *file, int line, const struct server *server, size_t bytes);
 
 /** Checks that a server started with `--clients N` exits 0 after its N clients, saying so,
  *  and frees it. */
-void server_expect_exit_after(struct server *server, unsigned long clients);
+#define server_expect_exit_after(server, clients)                                                  \
+    server_expect_exit_after_at(__FILE__, __LINE__, server, clients)
+void server_expect_exit_after_at(const char *file, int line, struct server *server,
+                                 unsigned long clients);
 
 /** The program's name as its reports spell it (the file name without `.exe`), stored in
  *  @p name. */
@@ -304,13 +402,17 @@ void harness_program_name(const char *path, char *name, size_t size);
  * that connected at @p connected_ms (harness_now_ms()) and said nothing, no sooner than 1 s
  * later and without sending anything, and that it reported `: nothing moved for 1 s`.
  */
-void server_expect_idle_close(const struct server *server, SOCKET silent, long long connected_ms);
+#define server_expect_idle_close(server, silent, connected_ms)                                     \
+    server_expect_idle_close_at(__FILE__, __LINE__, server, silent, connected_ms)
+void server_expect_idle_close_at(const char *file, int line, const struct server *server,
+                                 SOCKET silent, long long connected_ms);
 
 /**
  * Stops a server that has no `--clients` limit with Ctrl-C (child_interrupt()), checks that
  * it says "shut down after" and exits 0, and frees it.
  */
-void server_stop(struct server *server);
+#define server_stop(server) server_stop_at(__FILE__, __LINE__, server)
+void server_stop_at(const char *file, int line, struct server *server);
 
 /** Connects to host:port; fails the test if it cannot. */
 SOCKET client_connect(const char *host, const char *port);
@@ -328,6 +430,11 @@ SOCKET client_try_connect_from(const char *host, const char *port, const char *l
 /** Tries to connect to host:port and returns the error code (0 if it connected, then closes). */
 int client_connect_error(const char *host, const char *port);
 
+/** Fails the test unless a connection to host:port is refused (ECONNREFUSED): nothing may
+ *  listen there. The failure says what happened instead: a connection, or another error. */
+#define client_expect_refused(host, port) client_expect_refused_at(__FILE__, __LINE__, host, port)
+void client_expect_refused_at(const char *file, int line, const char *host, const char *port);
+
 /** Sends every byte (looping on partial sends); fails the test on error. */
 void client_send_all(SOCKET s, const void *data, size_t length);
 
@@ -337,6 +444,40 @@ void client_send_all(SOCKET s, const void *data, size_t length);
  *         The byte count goes to @p received.
  */
 int client_recv_until_closed(SOCKET s, char *buf, size_t size, size_t *received, int timeout_ms);
+
+/**
+ * Fails the test unless the peer ends the connection in order (recv() returns 0: its FIN)
+ * within @p timeout_ms, sending nothing first. The failure tells a reset from an end of stream.
+ */
+#define client_expect_end_of_stream(s, timeout_ms)                                                 \
+    client_expect_end_of_stream_at(__FILE__, __LINE__, s, timeout_ms)
+void client_expect_end_of_stream_at(const char *file, int line, SOCKET s, int timeout_ms);
+
+/** Fails the test unless the peer ends the connection, in order or by a reset, within
+ *  @p timeout_ms, sending nothing first. */
+#define client_expect_closed(s, timeout_ms)                                                        \
+    client_expect_closed_at(__FILE__, __LINE__, s, timeout_ms)
+void client_expect_closed_at(const char *file, int line, SOCKET s, int timeout_ms);
+
+/**
+ * Receives until the peer ends the connection in order (its FIN), storing what fits of what
+ * came in @p buf, and returns the count stored. Fails the test on a reset, saying so, or if
+ * the connection stays open for @p timeout_ms.
+ */
+#define client_recv_to_end_of_stream(s, buf, size, timeout_ms)                                     \
+    client_recv_to_end_of_stream_at(__FILE__, __LINE__, s, buf, size, timeout_ms)
+size_t client_recv_to_end_of_stream_at(const char *file, int line, SOCKET s, char *buf, size_t size,
+                                       int timeout_ms);
+
+/** Receives @p count bytes (4096 at most), whatever they are, leaving the connection open;
+ *  fails the test, saying what came instead, unless they come within @p timeout_ms. */
+#define client_expect_bytes(s, count, timeout_ms)                                                  \
+    client_expect_bytes_at(__FILE__, __LINE__, s, count, timeout_ms)
+void client_expect_bytes_at(const char *file, int line, SOCKET s, size_t count, int timeout_ms);
+
+/** Shuts down the client's sending side (the peer reads an end of stream); fails the test,
+ *  saying why, if the connection is gone. */
+void client_shutdown_sending(SOCKET s);
 
 /** client_recv_exact(): the connection ended before all the bytes came. */
 #define HARNESS_RECV_ENDED (-1)
@@ -390,6 +531,12 @@ SOCKET harness_reserve_port(const char *host, const char *port);
  *  the error (ECONNREFUSED expected): proof that nothing listens there, which no test run in
  *  parallel can disturb by taking the port in the meantime. */
 int client_connect_error_on_reserved(const char *host, const char *port);
+
+/** client_expect_refused() while holding the port (client_connect_error_on_reserved()). */
+#define client_expect_refused_on_reserved(host, port)                                              \
+    client_expect_refused_on_reserved_at(__FILE__, __LINE__, host, port)
+void client_expect_refused_on_reserved_at(const char *file, int line, const char *host,
+                                          const char *port);
 
 /** The port of a local socket, as a string. */
 void client_local_port(SOCKET s, char *port, size_t size);
