@@ -3,7 +3,9 @@
 # - every step page follows the course: its "## " headings are exactly SECTIONS, in order;
 #   it starts with "# ... {#stepNN}", quotes its own main.c by \snippet or \include and pastes
 #   no C code, links the Winsock and the POSIX references, has a \msc chart, the diff,
-#   at least one transcript (each included, each include produced) and a folded answer;
+#   at least one transcript (each included, each include produced); its "Write it yourself"
+#   gives the check command, its "The code" quotes every block the learner writes, and its
+#   "Proven by" shows the generated table;
 # - every test name a page quotes (`stepNN_...`) is a test CTest knows;
 # - every Windows error name a page quotes (WSAE...) is one common/report.c can print.
 cmake_minimum_required(VERSION 3.25)
@@ -36,7 +38,7 @@ foreach(step IN LISTS STEPS)
   if(page MATCHES "```[ ]*c\n|~~~[ ]*c\n|\\\\code{\\.c}")
     problem("${file}: C code is pasted; quote the real file with \\snippet instead")
   endif()
-  foreach(needed "learn.microsoft.com" "pubs.opengroup.org" "\\msc" "<details>"
+  foreach(needed "learn.microsoft.com" "pubs.opengroup.org" "\\msc"
                  "\\htmlinclude diffs/${step}.html")
     string(FIND "${page}" "${needed}" at)
     if(at EQUAL -1)
@@ -63,34 +65,49 @@ foreach(step IN LISTS STEPS)
   endforeach()
 endforeach()
 
-# "Write it yourself": the exercises of the step's workspace, and their solution folded away,
-# quoted from the step's files by the same markers.
+# "Write it yourself": the exercises of the step's workspace and the command that checks them;
+# "The code", the section after it, is their solution: it quotes every block the learner
+# writes, by the same markers. "Proven by" shows the step's generated table.
 include("${SOURCE_DIR}/cmake/workspace.cmake")
 include("${SOURCE_DIR}/steps/exercises.cmake")
+# section_text(<variable> <page> <heading>): the text of a "## " section, up to the next one.
+function(section_text variable page heading)
+  set(${variable} "" PARENT_SCOPE)
+  string(FIND "${page}" "\n## ${heading}\n" start)
+  if(start EQUAL -1)
+    return() # the course check above reports it
+  endif()
+  math(EXPR start "${start} + 1")
+  string(SUBSTRING "${page}" ${start} -1 section)
+  string(FIND "${section}" "\n## " end)
+  string(SUBSTRING "${section}" 0 ${end} section)
+  set(${variable} "${section}" PARENT_SCOPE)
+endfunction()
 foreach(step IN LISTS STEPS)
   set(file "docs/pages/${step}.md")
   file(READ "${SOURCE_DIR}/${file}" page)
-  string(FIND "${page}" "\n## Write it yourself\n" start)
-  if(start EQUAL -1)
-    continue() # the course check above reports it
-  endif()
-  string(SUBSTRING "${page}" ${start} -1 section)
-  string(FIND "${section}" "\n## The code" end)
-  string(SUBSTRING "${section}" 0 ${end} section)
-  foreach(needed "\\htmlinclude workspace/${step}.html" "<details>" "--preset learn")
+  section_text(section "${page}" "Write it yourself")
+  string(SUBSTRING "${step}" 0 2 number)
+  foreach(needed "\\htmlinclude workspace/${step}.html" "cmake --build --preset learn --target step${number}")
     string(FIND "${section}" "${needed}" at)
-    if(at EQUAL -1)
+    if(section AND at EQUAL -1)
       problem("${file}: \"Write it yourself\" has no ${needed}")
     endif()
   endforeach()
+  section_text(section "${page}" "The code")
   get_property(blocks GLOBAL PROPERTY tutorial_exercises_${step})
   foreach(block IN LISTS blocks)
     get_property(block_file GLOBAL PROPERTY tutorial_exercise_${step}_${block}_file)
     string(FIND "${section}" "\\snippet steps/${step}/${block_file} ${block}" at)
-    if(at EQUAL -1)
-      problem("${file}: \"Write it yourself\" folds no solution for ${block} (\\snippet steps/${step}/${block_file} ${block})")
+    if(section AND at EQUAL -1)
+      problem("${file}: \"The code\" shows no solution for the exercise ${block} (\\snippet steps/${step}/${block_file} ${block})")
     endif()
   endforeach()
+  section_text(section "${page}" "Proven by")
+  string(FIND "${section}" "\\htmlinclude proven/${step}.html" at)
+  if(section AND at EQUAL -1)
+    problem("${file}: \"Proven by\" does not show its table (\\htmlinclude proven/${step}.html)")
+  endif()
 endforeach()
 
 # The tests CTest knows, and the Windows errors common/report.c names.

@@ -7,7 +7,11 @@
 # - no page shows Markdown that did not render: a literal `**` outside code (Doxygen 1.9 leaves
 #   it when a bold phrase starts with a code span);
 # - every chart (a message-sequence chart, a graph) has an alt text that says something, not
-#   the generated file's name.
+#   the generated file's name;
+# - every page reads in one sitting (docs/tools/page_check.c: its prose within its budget, no
+#   paragraph over 100 words, no test named in the prose), and no page of the site shows a
+#   code marker line (//! [name]).
+#   cmake -DSETTINGS=<docs-settings.cmake> -DPAGE_CHECK=<page_check> -P check_site.cmake
 cmake_minimum_required(VERSION 3.25)
 
 include("${SETTINGS}")
@@ -147,6 +151,44 @@ foreach(step IN LISTS STEPS)
 endforeach()
 if(NOT tree_pages STREQUAL wanted_pages)
   string(APPEND problems "  the tree view lists the steps as \"${tree_pages}\", not \"${wanted_pages}\"\n")
+endif()
+
+# The page's title is its largest heading: the sizes tutorial.css gives the title, the
+# sections (<h1>) and their subsections (<h2>), in that order, each smaller than the one before.
+file(READ "${SOURCE_DIR}/docs/tutorial.css" css)
+set(sizes "")
+foreach(selector "div.headertitle div.title" "div.contents h1" "div.contents h2")
+  string(REPLACE "." "\\." pattern "${selector}")
+  if(css MATCHES "${pattern} {[^}]*font-size: ([0-9]+)%;")
+    list(APPEND sizes ${CMAKE_MATCH_1})
+  else()
+    string(APPEND problems "  docs/tutorial.css gives \"${selector}\" no font-size in %\n")
+    list(APPEND sizes 0)
+  endif()
+endforeach()
+list(GET sizes 0 title_size)
+list(GET sizes 1 h1_size)
+list(GET sizes 2 h2_size)
+if(NOT title_size GREATER h1_size OR NOT h1_size GREATER h2_size)
+  string(APPEND problems "  docs/tutorial.css: the title (${title_size}%) must be larger than the sections (${h1_size}%), and they than their parts (${h2_size}%)\n")
+endif()
+
+# The pages' prose, and the code's marker lines on every page.
+set(budgets "")
+foreach(entry IN LISTS PAGE_BUDGETS)
+  list(APPEND budgets "${HTML_DIR}/${entry}")
+endforeach()
+execute_process(COMMAND "${PAGE_CHECK}" --teaches-limit ${TEACHES_LIMIT}
+    --paragraph-limit ${PARAGRAPH_LIMIT} ${budgets}
+  RESULT_VARIABLE failed OUTPUT_VARIABLE output ERROR_VARIABLE output)
+message("${output}")
+if(failed)
+  string(APPEND problems "  pages that do not read in one sitting: see the table above\n")
+endif()
+execute_process(COMMAND "${PAGE_CHECK}" --markers ${html_files}
+  RESULT_VARIABLE failed OUTPUT_VARIABLE output ERROR_VARIABLE output)
+if(failed)
+  string(APPEND problems "${output}")
 endif()
 
 list(LENGTH html_files pages)
