@@ -364,7 +364,7 @@ int main(int argc, char **argv)
         problems += m.problems;
     }
     if (problems)
-        printf("%d problem(s): a page must read in one sitting (docs/CONTRIBUTING.md, \"Pages\")\n",
+        printf("%d problem(s): a page must read in one sitting (CONTRIBUTING.md, \"Pages\")\n",
                problems);
     return problems ? 1 : 0;
 }
