@@ -1,7 +1,7 @@
 /**
  * @file uv_echo_server.c
  * @brief The benchmark's reference: an echo server on libuv, the event library under
- *        Node.js, to show how close step 13's plain poll() loop comes to a production one.
+ *        Node.js, to show how close step 14's plain poll() loop comes to a production one.
  *
  * Usage: uv_echo_server [--host HOST] [--port PORT]   (defaults 127.0.0.1 and 27015)
  *
@@ -9,9 +9,9 @@
  * `listening on ADDRESS` once ready, echoes every byte, shuts down its side after the
  * client's end of stream, and exits 0 on Ctrl-C (SIGINT) or SIGTERM. On Linux libuv waits
  * with epoll, whose wait costs no time per idle connection (the kernel keeps an entry for
- * each socket), where poll() looks at every socket on every call. Reads use 64 KiB buffers, as step 13's do, kept on a free list for reuse (with
+ * each socket), where poll() looks at every socket on every call. Reads use 64 KiB buffers, as step 14's do, kept on a free list for reuse (with
  * a malloc() and free() per read, the C library hands memory back to the system and faults
- * it in again, which costs more than the echo). Like step 13, it bounds the unsent echo per
+ * it in again, which costs more than the echo). Like step 14, it bounds the unsent echo per
  * client: once MAX_QUEUED bytes or more wait to be written (at most about two buffers, as the
  * check follows the write that crossed it), the client is not read from until they are.
  */

@@ -1,8 +1,8 @@
 # tutorial_find_optional_library(<variable> <pkg-config module> <header> <library>)
-#   Finds an optional library (liburing for step 14, libuv for the benchmark's reference
+#   Finds an optional library (liburing for step 17, libuv for the benchmark's reference
 #   server): pkg-config first, which knows the library's own flags, then a plain search for
 #   its header and library file. Sets <variable> to a target to link with, or to nothing when
-#   the library is missing. The target is global: the tests link step 14's copies with it.
+#   the library is missing. The target is global: the tests link step 17's copies with it.
 function(tutorial_find_optional_library variable module header library)
   set(found "")
   find_package(PkgConfig QUIET)

@@ -17,10 +17,10 @@ set(TUTORIAL_STEPS
   10-complete-server
   11-client
   12-threads
-  13-event-loop
-  14-completion-ports
-  15-process-per-client
-  16-conditional-accept
+  14-event-loop
+  17-completion-ports
+  19-process-per-client
+  20-conditional-accept
 )
 
 # The main sequence runs from step 1 to this step, each step adding one concept to the one
@@ -41,9 +41,9 @@ set(TUTORIAL_LARGE_DIFFS
 set(TUTORIAL_STEP_BASES
   11-client=none
   12-threads=10-complete-server
-  13-event-loop=10-complete-server
-  15-process-per-client=10-complete-server
-  16-conditional-accept=10-complete-server
+  14-event-loop=10-complete-server
+  19-process-per-client=10-complete-server
+  20-conditional-accept=10-complete-server
 )
 
 # The marked blocks (`//! [name]`) that a step changes on purpose, as STEP:NAME: that change
@@ -64,11 +64,11 @@ set(TUTORIAL_BLOCK_CHANGES
   10-complete-server:send-all  # the same
   10-complete-server:accept-loop # a non-blocking listener, and non-blocking clients
   12-threads:accept-loop       # the limit, and the hand-off to a thread
-  13-event-loop:cleanup        # the clients' sockets and memory; no ClientSocket of main's
-  14-completion-ports:stop-handler        # the console handler also wakes the port's wait
-  14-completion-ports:report-client-error # the error comes with the completion
-  14-completion-ports:finish              # the end of the stream is a completion of 0 bytes
-  14-completion-ports:idle-timeout        # a list in order of activity, read from its oldest
-  15-process-per-client:accept-loop       # the limit, and the hand-off to a child process
-  16-conditional-accept:accept-loop       # the check of the caller's address
+  14-event-loop:cleanup        # the clients' sockets and memory; no ClientSocket of main's
+  17-completion-ports:stop-handler        # the console handler also wakes the port's wait
+  17-completion-ports:report-client-error # the error comes with the completion
+  17-completion-ports:finish              # the end of the stream is a completion of 0 bytes
+  17-completion-ports:idle-timeout        # a list in order of activity, read from its oldest
+  19-process-per-client:accept-loop       # the limit, and the hand-off to a child process
+  20-conditional-accept:accept-loop       # the check of the caller's address
 )

@@ -82,23 +82,23 @@ tutorial_exercise(12-threads client-limit
   KEEP "    under = 1; /* no limit yet */"
   USES max said_so)
 
-tutorial_exercise(13-event-loop poll
+tutorial_exercise(14-event-loop poll
   "Wait until a socket is ready or the timeout passes: net_poll(fds, count, timeout) (poll() on POSIX, WSAPoll() on Windows). On failure: report_socket_error(NET_POLL_CALL) and goto cleanup."
   KEEP "        int ready = 0;\n        (void)ready;")
-tutorial_exercise(13-event-loop read
+tutorial_exercise(14-event-loop read
   "If the client may be read (no echo waiting, not finished) and poll() said readable (POLLIN, POLLHUP or POLLERR): recv() into readbuf; bytes: echo them at once with send() and keep in c->pending only what the socket did not take; 0: c->finished_sending = 1; an error that is not \"would block\": report_client_error(\"recv from\", c->peer) and return 0."
   USES readbuf)
 
-tutorial_exercise(14-completion-ports backpressure
+tutorial_exercise(17-completion-ports backpressure
   "A receive completed with data: echo it (continue_echo()), and post the next receive only once the echo is sent, so that a client that reads nothing is not read from.")
 
-tutorial_exercise(15-process-per-client fork
+tutorial_exercise(19-process-per-client fork
   "POSIX: fork() a child for this client. In the child: close the listening socket, serve the client (net_set_nonblocking(), serve_client()), print `served ...`, close it and exit(). In the parent: remember the child's pid in child->pid and return 0. If fork() fails: report it and return -1."
   KEEP "    return -1;"
   USES child ListenSocket ClientSocket idle_timeout_ms serve_client)
 
-tutorial_exercise(16-conditional-accept check-after-accept
+tutorial_exercise(20-conditional-accept check-after-accept
   "POSIX: the connection exists already. If address_allowed() says no, turn it away with refuse_with_reset(), print `refused ADDRESS: not in --allow`, count it in refused and go on with the next client."
   USES address_allowed)
-tutorial_exercise(16-conditional-accept refuse-with-reset
+tutorial_exercise(20-conditional-accept refuse-with-reset
   "Close the connection with a reset rather than an orderly end: SO_LINGER {1, 0} with setsockopt(), then closesocket().")

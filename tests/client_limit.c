@@ -1,7 +1,7 @@
 /**
  * @file client_limit.c
- * @brief --max-clients, as every server of many clients at once must keep it (steps 12 to
- *        15, registered under each step's label): at the limit, a new connection waits in
+ * @brief --max-clients, as every server of many clients at once must keep it (registered
+ *        under the label of each such step): at the limit, a new connection waits in
  *        the backlog, unserved, until a client leaves; then it is served.
  */
 #include "harness.h"

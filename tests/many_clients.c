@@ -1,6 +1,6 @@
 /**
  * @file many_clients.c
- * @brief What both servers of many clients (steps 12 to 14) must do, registered under each
+ * @brief What every server of many clients at once must do, registered under each
  *        step's label: serve hundreds of clients at once; let a silent client, or one that
  *        does not read, hold up nobody; close a silent client after --idle-timeout and only
  *        it; close every socket it opened; survive a flood with
@@ -18,7 +18,7 @@
 
 /**
  * How many clients connect at once in the big test: a thread each in step 12, as many
- * sockets in step 13's poll set (far past the 64 that select() takes on Windows by default).
+ * sockets in step 14's poll set (far past the 64 that select() takes on Windows by default).
  * Wine: measured on this project's 2-core machine with Wine 8.0, both servers get every
  * byte back to 1000 clients at once (the thread server in 12.6 s, the event loop in 4.2 s), 2000 (29 s and
  * 31 s) and 4000 (92 s and 83 s): Wine's sockets go through its wineserver, so the time

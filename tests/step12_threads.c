@@ -1,7 +1,8 @@
 /**
  * @file step12_threads.c
  * @brief Step 12's own tests: after thousands of clients no thread is left over, and reports
- *        from many threads stay whole lines. What it shares with steps 13 and 14 is in
+ *        from many threads stay whole lines. What it shares with the other servers of many
+ *        clients is in
  *        many_clients.c.
  */
 #include "harness.h"

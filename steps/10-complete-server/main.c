@@ -7,7 +7,7 @@
  * waits, so Ctrl-C stops the server even while a client reads nothing. Each wait gives up
  * after `--idle-timeout` seconds without progress, so one silent client cannot hold the
  * server. And its own output going nowhere (`| head -n 1`) no longer raises a fatal SIGPIPE.
- * It serves one client at a time: steps 12 to 15 serve many at once.
+ * It serves one client at a time: the steps after 11 serve many at once.
  * @see step10
  */
 #include "net.h"

@@ -212,9 +212,9 @@ lesson(thread-idle-timeout STEP 12-threads
   WHAT "let silent clients hold their threads for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 
-# Step 13: the event loop.
-lesson(backpressure STEP 13-event-loop
-  TEST step13_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
+# Step 14: the event loop.
+lesson(backpressure STEP 14-event-loop
+  TEST step14_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
   LESSON "The event loop stops reading a client whose echo waits, and resumes when the client reads."
   WHAT "read a client even while its last echo still waits"
   FIND [[    if (c->pending != NULL)
@@ -222,51 +222,51 @@ lesson(backpressure STEP 13-event-loop
         return POLLOUT | POLLIN;]]
   FIND2 [[if (c->pending == NULL && !c->finished_sending && (revents & (POLLIN | POLLHUP | POLLERR))) {]]
   REPLACE2 [[if (!c->finished_sending && (revents & (POLLIN | POLLHUP | POLLERR))) {]])
-lesson(shared-buffer STEP 13-event-loop
-  TEST step13_an_idle_client_costs_a_few_hundred_bytes
+lesson(shared-buffer STEP 14-event-loop
+  TEST step14_an_idle_client_costs_a_few_hundred_bytes
   LESSON "An idle client costs a few hundred bytes: the loop reads into one shared buffer."
   WHAT "give every client a 64 KiB buffer of its own, used or not"
   FIND [[struct client *c = calloc(1, sizeof *c);]] REPLACE [[struct client *c = calloc(1, sizeof *c + READ_BUFLEN);]])
-lesson(loop-idle-timeout STEP 13-event-loop
-  TEST step13_closes_a_silent_client_after_the_idle_timeout
+lesson(loop-idle-timeout STEP 14-event-loop
+  TEST step14_closes_a_silent_client_after_the_idle_timeout
   LESSON "The event loop closes a silent client after the idle timeout."
   WHAT "never close a silent client"
   FIND [[if (keep && now - c->last_active_ms >= idle_timeout_ms) {]] REPLACE [[if (0) {]])
-lesson(close-listener-at-n STEP 13-event-loop
-  TEST step13_stops_listening_once_the_last_client_it_will_serve_is_in
+lesson(close-listener-at-n STEP 14-event-loop
+  TEST step14_stops_listening_once_the_last_client_it_will_serve_is_in
   LESSON "With --clients N, the loop closes its listener once the last client it will serve is in."
   WHAT "keep listening once the last client it will serve is in"
   FIND [[if (ListenSocket != INVALID_SOCKET && opts.clients != 0 && accepted >= opts.clients) {]]
   REPLACE [[if (0) {]])
 
-# Step 14: the completion model.
+# Step 17: the completion model.
 # The port must end what is in flight when it closes a connection.
-lesson(cancel-in-flight STEP 14-completion-ports FILE steps/14-completion-ports/ports_uring.c
-  TEST step14_closes_a_silent_client_after_the_idle_timeout
+lesson(cancel-in-flight STEP 17-completion-ports FILE steps/17-completion-ports/ports_uring.c
+  TEST step17_closes_a_silent_client_after_the_idle_timeout
   LESSON "On Linux, a connection's receive in flight is cancelled before its socket is closed."
   WHAT "close() a socket with a receive in flight, without cancelling it: io_uring keeps the socket open, and the client never learns it was closed"
   FIND [[            io_uring_prep_cancel(sqe, operation, 0);]]
   REPLACE [[            io_uring_prep_nop(sqe);]])
-lesson(cancel-in-flight-windows STEP 14-completion-ports PLATFORM windows
-  FILE steps/14-completion-ports/ports_iocp.c
-  TEST step14_closes_a_client_that_does_not_read_after_the_idle_timeout
+lesson(cancel-in-flight-windows STEP 17-completion-ports PLATFORM windows
+  FILE steps/17-completion-ports/ports_iocp.c
+  TEST step17_closes_a_client_that_does_not_read_after_the_idle_timeout
   LESSON "On Windows, a connection's operations in flight are cancelled before its socket is freed."
   WHAT "rely on closesocket() alone to end a pending WSASend: under Wine 8 it stays pending, and the connection can never be freed"
   FIND [[        if (!CancelIoEx((HANDLE)s, NULL) && GetLastError() != ERROR_NOT_FOUND)]]
   REPLACE [[        if (0)]])
 
 # AcceptEx must complete when a client connects, not when it first speaks.
-lesson(acceptex-no-data STEP 14-completion-ports PLATFORM windows
-  FILE steps/14-completion-ports/ports_iocp.c
-  TEST step14_closes_a_silent_client_after_the_idle_timeout
+lesson(acceptex-no-data STEP 17-completion-ports PLATFORM windows
+  FILE steps/17-completion-ports/ports_iocp.c
+  TEST step17_closes_a_silent_client_after_the_idle_timeout
   LESSON "AcceptEx() completes when a client connects, not when it first sends."
   WHAT "ask AcceptEx for the first byte of data too: a client that connects and says nothing is never accepted"
   FIND [[slot->AcceptSocket, slot->addresses, 0, ADDRESS_ROOM,]]
   REPLACE [[slot->AcceptSocket, slot->addresses, 1, ADDRESS_ROOM,]])
 
 # A missing io_uring is reported, not a crash.
-lesson(io-uring-missing STEP 14-completion-ports FILE steps/14-completion-ports/ports_uring.c
-  TEST step14_reports_a_missing_io_uring_and_exits_1
+lesson(io-uring-missing STEP 17-completion-ports FILE steps/17-completion-ports/ports_uring.c
+  TEST step17_reports_a_missing_io_uring_and_exits_1
   LESSON "A system without io_uring gets a clear report and exit code 1."
   WHAT "go on when io_uring_queue_init_params() fails (ENOSYS on an old kernel, EPERM in a container)"
   FIND [[        report_error_code("io_uring_queue_init_params", -rc);
@@ -274,8 +274,8 @@ lesson(io-uring-missing STEP 14-completion-ports FILE steps/14-completion-ports/
   REPLACE [[]])
 
 # Backpressure: the next receive only when the echo is sent.
-lesson(completion-backpressure STEP 14-completion-ports
-  TEST step14_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
+lesson(completion-backpressure STEP 17-completion-ports
+  TEST step17_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
   LESSON "The completion loop receives again only once the echo is sent."
   WHAT "receive again at once instead of after the echo (here the echo is dropped: a connection has one operation in flight)"
   FIND [[        touch(server, c, now);
@@ -287,8 +287,8 @@ lesson(completion-backpressure STEP 14-completion-ports
         start_receive(server, c);]])
 
 # The idle timeout reads a list kept in order of activity.
-lesson(activity-order STEP 14-completion-ports
-  TEST step14_closes_a_silent_client_after_the_idle_timeout
+lesson(activity-order STEP 17-completion-ports
+  TEST step17_closes_a_silent_client_after_the_idle_timeout
   LESSON "Connections are kept in order of activity, so the idle sweep finds every silent one."
   WHAT "note the time of activity but leave the connection where it is in the list: the sweep stops at a busy client and misses the silent one behind it"
   FIND [[    link_remove(&c->activity);
@@ -297,40 +297,40 @@ lesson(activity-order STEP 14-completion-ports
         link_append(&server->activity, &c->activity);]])
 
 # A burst's buffers go back to the system when it is over.
-lesson(trim-buffers STEP 14-completion-ports
-  TEST step14_after_a_burst_an_idle_client_costs_a_few_hundred_bytes
+lesson(trim-buffers STEP 17-completion-ports
+  TEST step17_after_a_burst_an_idle_client_costs_a_few_hundred_bytes
   LESSON "After a burst, the buffers' memory goes back to the system."
   WHAT "keep the buffers' pages after a burst: on Linux every buffer made stays resident, and an idle client seems to cost a kilobyte more"
   FIND [[            port_trim_buffers(server.port); /* a quiet turn: no burst's memory kept */]]
   REPLACE [[            (void)0;]])
 
 # Out of descriptors: pause, do not spin.
-lesson(back-off STEP 14-completion-ports
-  TEST step14_out_of_descriptors_neither_stops_nor_spins
+lesson(back-off STEP 17-completion-ports
+  TEST step17_out_of_descriptors_neither_stops_nor_spins
   LESSON "Out of descriptors, the completion loop pauses its accepts instead of spinning."
   WHAT "post accepts again at once after EMFILE: each fails at once, again and again"
   FIND [[        server->paused_until_ms = now + BACK_OFF_MS;]]
   REPLACE [[        server->paused_until_ms = now;]])
 
 # --max-clients counts the accepts in flight.
-lesson(max-clients STEP 14-completion-ports
-  TEST step14_at_the_limit_new_connections_wait_until_a_client_leaves
+lesson(max-clients STEP 17-completion-ports
+  TEST step17_at_the_limit_new_connections_wait_until_a_client_leaves
   LESSON "--max-clients counts the connections open and the accepts posted."
   WHAT "post accepts without counting the connections open"
   FIND [[server->open + server->accepts_posted < server->max_clients &&]]
   REPLACE [[1 &&]])
 
 # A connection that found no buffer receives again when one is free.
-lesson(serve-waiting STEP 14-completion-ports
-  TEST step14_clients_wait_for_a_buffer_when_all_are_lent
+lesson(serve-waiting STEP 17-completion-ports
+  TEST step17_clients_wait_for_a_buffer_when_all_are_lent
   LESSON "A connection that found every buffer lent receives as soon as one is free."
   WHAT "leave connections that found every buffer lent out waiting for ever"
   FIND [[        serve_waiting_connections(&server);]]
   REPLACE [[        (void)serve_waiting_connections;]])
 
-# Step 15: a process per client.
-lesson(parent-closes-its-copy STEP 15-process-per-client
-  TEST step15_a_child_killed_ends_its_client_only
+# Step 19: a process per client.
+lesson(parent-closes-its-copy STEP 19-process-per-client
+  TEST step19_a_child_killed_ends_its_client_only
   LESSON "The parent closes its copy of each connection, so a child's end ends the connection."
   WHAT "keep the parent's copy of each connection: a client whose child dies waits for ever"
   FIND [=[        closesocket(ClientSocket);
@@ -338,27 +338,27 @@ lesson(parent-closes-its-copy STEP 15-process-per-client
         //! [hand-off]]=]
   REPLACE [=[        ClientSocket = INVALID_SOCKET;
         //! [hand-off]]=])
-lesson(child-closes-listener STEP 15-process-per-client
-  TEST step15_children_do_not_keep_the_port_when_the_server_is_gone
+lesson(child-closes-listener STEP 19-process-per-client
+  TEST step19_children_do_not_keep_the_port_when_the_server_is_gone
   LESSON "Each child closes the listening socket, so the port closes with the server."
   WHAT "let each child keep the listening socket: the port stays open after the server is gone"
   FIND [[         * after the parent has gone, and connections would queue there, never accepted. */
         closesocket(ListenSocket);]]
   REPLACE [[         * after the parent has gone, and connections would queue there, never accepted. */]])
-lesson(reap-every-child STEP 15-process-per-client
-  TEST step15_serves_100_clients_at_once_and_reaps_every_child
+lesson(reap-every-child STEP 19-process-per-client
+  TEST step19_serves_100_clients_at_once_and_reaps_every_child
   LESSON "Every ended child is reaped, however many ended at once."
   WHAT "reap one child per SIGCHLD: signals do not queue, and the others stay zombies"
   FIND [[    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {]]
   REPLACE [[    if ((pid = waitpid(-1, &status, WNOHANG)) > 0) {]])
-lesson(process-limit STEP 15-process-per-client
-  TEST step15_at_the_limit_new_connections_wait_until_a_client_leaves
+lesson(process-limit STEP 19-process-per-client
+  TEST step19_at_the_limit_new_connections_wait_until_a_client_leaves
   LESSON "At --max-clients, new connections wait until a child ends."
   WHAT "start a process for every connection, however many"
   FIND [[        if (!wait_under_limit(opts.max_clients))]]
   REPLACE [[        if (0 && !wait_under_limit(opts.max_clients))]])
-lesson(tell-children-to-stop STEP 15-process-per-client
-  TEST step15_ctrl_c_stops_the_server_and_its_children
+lesson(tell-children-to-stop STEP 19-process-per-client
+  TEST step19_ctrl_c_stops_the_server_and_its_children
   LESSON "Ctrl-C stops the server and its children."
   WHAT "stop the server alone on Ctrl-C: its children go on serving until they are killed"
   FIND [[static void tell_children_to_stop(void)
@@ -367,35 +367,35 @@ lesson(tell-children-to-stop STEP 15-process-per-client
 {
     return;]])
 
-# Step 16: conditional accept.
-lesson(check-the-address STEP 16-conditional-accept
-  TEST step16_serves_an_allowed_client_and_turns_away_another
+# Step 20: conditional accept.
+lesson(check-the-address STEP 20-conditional-accept
+  TEST step20_serves_an_allowed_client_and_turns_away_another
   LESSON "The server checks each caller's address against --allow."
   WHAT "serve every client, whatever --allow says"
   FIND [[        if (!address_allowed((struct sockaddr *)&peer)) {]]
   REPLACE [[        if (0 && !address_allowed((struct sockaddr *)&peer)) {]])
-lesson(refuse-with-reset STEP 16-conditional-accept
-  TEST step16_a_turned_away_client_sees_a_reset
+lesson(refuse-with-reset STEP 20-conditional-accept
+  TEST step20_a_turned_away_client_sees_a_reset
   LESSON "A turned-away client sees a reset, not an empty answer."
   WHAT "close a turned-away connection in order: the client reads an empty answer, as if served"
   FIND [[    abortive.l_onoff = 1;]] REPLACE [[    abortive.l_onoff = 0;]])
-lesson(close-the-refused STEP 16-conditional-accept
-  TEST step16_after_200_clients_served_or_refused_no_descriptor_is_left
+lesson(close-the-refused STEP 20-conditional-accept
+  TEST step20_after_200_clients_served_or_refused_no_descriptor_is_left
   LESSON "A refused connection's socket is closed, so no descriptor is left behind."
   WHAT "only shut a refused connection down: the client is turned away, and the server keeps its descriptor"
   FIND [[        report_client_error("setsockopt(SO_LINGER) on", peer); /* it still closes, with FIN */
     closesocket(ClientSocket);]]
   REPLACE [[        report_client_error("setsockopt(SO_LINGER) on", peer); /* it still closes, with FIN */
     shutdown(ClientSocket, SD_BOTH);]])
-lesson(prefix-bits STEP 16-conditional-accept
-  TEST step16_ipv4_prefixes_match_bit_by_bit
+lesson(prefix-bits STEP 20-conditional-accept
+  TEST step20_ipv4_prefixes_match_bit_by_bit
   LESSON "An IPv4 prefix matches bit by bit, also inside a byte."
   WHAT "compare whole bytes only: a prefix that ends inside a byte lets its neighbours in"
   FIND [[    if (bits == 0)
         return true;]] REPLACE [[    if (1)
         return true;]])
-lesson(families-apart STEP 16-conditional-accept
-  TEST step16_ipv6_prefixes_match_and_families_stay_apart
+lesson(families-apart STEP 20-conditional-accept
+  TEST step20_ipv6_prefixes_match_and_families_stay_apart
   LESSON "IPv4 and IPv6 rules never match each other's addresses."
   WHAT "compare the bytes of an IPv6 address with an IPv4 network"
   FIND [[        if (allow_rules[i].family == family &&]] REPLACE [[        if (1 &&]])

@@ -1,6 +1,6 @@
 /**
- * @file step16_conditional_accept.c
- * @brief Step 16 serves only the clients --allow names: a client in the list is echoed, one
+ * @file step20_conditional_accept.c
+ * @brief Step 20 serves only the clients --allow names: a client in the list is echoed, one
  *        outside it is turned away (on POSIX with a reset) and the server goes on; prefixes
  *        of IPv4 and IPv6 networks match bit by bit; bad values are usage errors.
  *

@@ -1,5 +1,5 @@
 /**
- * @file steps/14-completion-ports/ports_uring.c
+ * @file steps/17-completion-ports/ports_uring.c
  * @brief The port of ports.h on Linux: an io_uring (through liburing), with a ring of
  *        provided buffers from which the kernel picks one when data arrives.
  *

@@ -1,6 +1,6 @@
 /**
- * @file steps/13-event-loop/main.c
- * @brief Step 13: one thread, many clients: non-blocking sockets and a readiness loop
+ * @file steps/14-event-loop/main.c
+ * @brief Step 14: one thread, many clients: non-blocking sockets and a readiness loop
  *        (`poll()` on POSIX, `WSAPoll()` on Windows) serve every client at once.
  *
  * No call may wait any more: the loop asks the kernel which sockets are ready, does for each
@@ -20,9 +20,9 @@
  * only the sockets that are ready. Windows goes further with I/O completion ports: the
  * program hands over whole operations (`AcceptEx()`, `WSARecv()`, `WSASend()` with
  * `OVERLAPPED`) and is told when they are done, so no readiness is polled at all; Linux has
- * the same model in io_uring. Step 14 uses both; libuv wraps epoll, kqueue and completion
+ * the same model in io_uring. Step 17 uses both; libuv wraps epoll, kqueue and completion
  * ports, and the benchmark's page compares them.
- * @see step13
+ * @see step14
  */
 #include "net.h"
 #include "options.h"
@@ -45,7 +45,7 @@
 /** `--idle-timeout` unless given: close a client when nothing moved for this many seconds. */
 #define DEFAULT_IDLE_TIMEOUT 60
 /** `--max-clients` unless given. poll() looks at every client on every call: past a few
- *  thousand, each turn of the loop costs more than the work it does (see step 14). */
+ *  thousand, each turn of the loop costs more than the work it does (see step 17). */
 #define DEFAULT_MAX_CLIENTS 1000
 /** How long a client that WSAPoll() keeps reporting as hung up sits out (see the write). */
 #define PARK_MS 20

@@ -1,8 +1,8 @@
 /**
- * @file step13_event_loop.c
- * @brief Step 13's own tests: an idle client costs a few hundred bytes, and the listener
- *        closes once the last client it will serve is in. What it shares with steps 12 and
- *        14 is in many_clients.c.
+ * @file step14_event_loop.c
+ * @brief Step 14's own tests: an idle client costs a few hundred bytes, and the listener
+ *        closes once the last client it will serve is in. What it shares with the other
+ *        servers of many clients is in many_clients.c.
  */
 #include "harness.h"
 

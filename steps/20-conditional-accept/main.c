@@ -1,6 +1,6 @@
 /**
- * @file steps/16-conditional-accept/main.c
- * @brief Step 16: choosing clients by address: the complete server serves the clients that
+ * @file steps/20-conditional-accept/main.c
+ * @brief Step 20: choosing clients by address: the complete server serves the clients that
  *        `--allow` names, and turns the others away.
  *
  * Windows can decide before the connection exists: WSAAccept() asks a condition function,
@@ -8,7 +8,7 @@
  * rejected caller's connect() is refused. POSIX has no such hook: the kernel completes the
  * handshake before accept() returns, so the server accepts, looks at the address, and
  * resets the connection. Either way it goes on serving the others.
- * @see step16
+ * @see step20
  */
 #include "net.h"
 #include "options.h"

@@ -1,5 +1,5 @@
 /**
- * @file steps/14-completion-ports/ports_iocp.c
+ * @file steps/17-completion-ports/ports_iocp.c
  * @brief The port of ports.h on Windows: an I/O completion port, `AcceptEx` posted ahead,
  *        zero-byte `WSARecv` to wait for data, `WSASend`, and `GetQueuedCompletionStatusEx`.
  *

@@ -1,6 +1,6 @@
 /**
- * @file steps/15-process-per-client/main.c
- * @brief Step 15: one process per client: the complete server hands each accepted connection
+ * @file steps/19-process-per-client/main.c
+ * @brief Step 19: one process per client: the complete server hands each accepted connection
  *        to a process of its own, so that one client's crash ends that client only.
  *
  * POSIX: the server calls fork() after each accept(); the child serves the connection with
@@ -10,7 +10,7 @@
  * standard input. On both, nothing else leaks into a child: not the listening socket, not
  * the other clients' sockets. At `--max-clients` the parent stops accepting; on Ctrl-C it
  * stops accepting, asks its children to stop, waits a bounded time, then ends the rest.
- * @see step15
+ * @see step19
  */
 #ifdef __linux__
 /* accept4() is in Linux and the BSDs, and in POSIX only since its 2024 edition; glibc

@@ -1,10 +1,10 @@
 /**
- * @file steps/14-completion-ports/main.c
- * @brief Step 14: the completion model: the server asks the kernel to accept, receive and
+ * @file steps/17-completion-ports/main.c
+ * @brief Step 17: the completion model: the server asks the kernel to accept, receive and
  *        send, and is told when each is done; one loop takes the completions. An I/O
  *        completion port on Windows, an io_uring on Linux, one program structure on both.
  *
- * Step 13's loop asked "which sockets are ready?" and then made the calls itself. Here the
+ * Step 14's loop asked "which sockets are ready?" and then made the calls itself. Here the
  * calls are made in advance and finish in the kernel: "you asked to receive; it is done, the
  * bytes are in this buffer". The lesson is in what that changes: memory handed over with an
  * operation belongs to the kernel until its completion is taken, so a connection is freed
@@ -12,7 +12,7 @@
  * idle clients would pin 10,000 of them (Windows waits with a receive of zero bytes, Linux
  * lets the kernel pick a buffer from a shared ring when data arrives); and backpressure is a
  * receive not posted. The calls of each system are in ports_iocp.c and ports_uring.c.
- * @see step14
+ * @see step17
  */
 #include "net.h"
 #include "options.h"

@@ -1,12 +1,12 @@
 /**
- * @file step14_completion_ports.c
- * @brief Step 14's own tests: the idle timeout, a reset reported with the client's address
+ * @file step17_completion_ports.c
+ * @brief Step 17's own tests: the idle timeout, a reset reported with the client's address
  *        while the others are served, Ctrl-C with idle clients, idle clients that hold no
  *        buffer, a burst's memory given back, and (Linux) a missing io_uring reported with
- *        exit code 1. What it shares with steps 12 and 13 is in many_clients.c, and
+ *        exit code 1. What it shares with the other servers of many clients is in many_clients.c, and
  *        --max-clients in client_limit.c.
  *
- * CMake runs it as `step14_completion_ports TEST PROGRAM LAUNCHER FEW_BUFFERS`: LAUNCHER is
+ * CMake runs it as `step17_completion_ports TEST PROGRAM LAUNCHER FEW_BUFFERS`: LAUNCHER is
  * the helper without_io_uring (or `none` where io_uring does not exist), FEW_BUFFERS the same
  * server built with 4 buffers at most.
  */
@@ -144,7 +144,7 @@ TEST(after_a_burst_an_idle_client_costs_a_few_hundred_bytes)
     if (uname(&system) == 0 && sscanf(system.release, "%d.%d", &major, &minor) == 2 &&
         (major < 6 || (major == 6 && minor < 1))) {
         char reason[128];
-        snprintf(reason, sizeof reason, "Linux %.40s: step 14 gives pages back from Linux 6.1 on",
+        snprintf(reason, sizeof reason, "Linux %.40s: step 17 gives pages back from Linux 6.1 on",
                  system.release);
         harness_skip(reason);
     }

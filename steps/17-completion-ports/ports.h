@@ -1,5 +1,5 @@
 /**
- * @file steps/14-completion-ports/ports.h
+ * @file steps/17-completion-ports/ports.h
  * @brief The completion model in a few calls: hand the kernel an operation, and be told
  *        when it is done. One interface, two implementations: an I/O completion port on
  *        Windows (ports_iocp.c), an io_uring on Linux (ports_uring.c).

@@ -1,6 +1,6 @@
 /**
- * @file step15_process_per_client.c
- * @brief Step 15 serves each client in a process of its own: every byte echoed, no zombie and
+ * @file step19_process_per_client.c
+ * @brief Step 19 serves each client in a process of its own: every byte echoed, no zombie and
  *        no descriptor left after hundreds of clients, a child's death ends that client only,
  *        the children do not keep the port, --max-clients bounds them, Ctrl-C stops them all.
  */
