@@ -1,22 +1,18 @@
-# Writes "What changed since the previous step" for a page: the unified diff of two real files,
-# as an HTML fragment that the page includes with \htmlinclude.
-#   cmake -DDIFF=<diff> -DOLD=<file or empty> -DOLD_LABEL=<name> -DNEW=<file> -DNEW_LABEL=<name>
+# Writes "What changed since the previous step" for a page: the unified diff of two real steps
+# (each C file of their folders), as an HTML fragment that the page includes with \htmlinclude.
+#   cmake -DDIFF=<diff> -DSOURCE_DIR=<repository> -DOLD_STEP=<step or empty> -DNEW_STEP=<step>
 #         -DOUT=<html> -P diff_to_html.cmake
-# With OLD empty (the first step) the diff is against nothing: every line is new. The
-# `//! [marker]` lines of both files are left out (cmake/course_diff.cmake).
+# With OLD_STEP empty (the first step) the diff is against nothing: every line is new. The
+# `//! [marker]` lines are left out (cmake/course_diff.cmake).
 cmake_minimum_required(VERSION 3.25)
 
 include(${CMAKE_CURRENT_LIST_DIR}/html_escape.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/course_diff.cmake)
 
-if(NOT OLD)
-  set(OLD "")
-  set(OLD_LABEL "/dev/null")
-endif()
 # The marker lines are left out: they are for the quotes, not part of the lesson.
 get_filename_component(out_dir "${OUT}" DIRECTORY)
 get_filename_component(name "${OUT}" NAME_WE)
-course_diff("${DIFF}" "${OLD}" "${OLD_LABEL}" "${NEW}" "${NEW_LABEL}" "${out_dir}/${name}-work" diff)
+course_step_diff("${DIFF}" "${SOURCE_DIR}" "${OLD_STEP}" "${NEW_STEP}" "${out_dir}/${name}-work" diff)
 
 set(html "<div class=\"diff\"><pre>")
 if(diff STREQUAL "")
