@@ -273,10 +273,14 @@ enum net_accept_failure net_classify_accept_error(int code)
     case WSANOTINITIALISED:
         return NET_ACCEPT_FATAL;
     /* That one connection. */
-    case WSAECONNRESET:  /* the client reset before we accepted it */
-    case WSAENOTCONN:    /* the same, as Wine reports it */
-    case WSAEINTR:       /* a blocking call was cancelled */
-    case WSAEWOULDBLOCK: /* non-blocking listener: nothing to accept right now */
+    case WSAECONNRESET:   /* the client reset before we accepted it */
+    case WSAENOTCONN:     /* the same, as Wine reports it */
+    case WSAECONNABORTED: /* the connection was aborted before it was accepted */
+    case WSAENETRESET:    /* the connection broke: keep-alive found the peer gone */
+    case WSAETIMEDOUT:    /* the connection timed out before it was accepted */
+    case WSAEACCES:       /* WSAAccept(): the request timed out or was withdrawn meanwhile */
+    case WSAEINTR:        /* a blocking call was cancelled */
+    case WSAEWOULDBLOCK:  /* non-blocking listener: nothing to accept right now */
         return NET_ACCEPT_SKIP;
 #else
     /* The listening socket itself is unusable. */

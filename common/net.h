@@ -237,8 +237,10 @@ enum net_accept_failure {
  * Only a broken listening socket ends a server: `EBADF`, `ENOTSOCK`, `EINVAL` (the socket
  * does not listen), `EFAULT`; on Windows `WSAENOTSOCK`, `WSAEINVAL`, `WSAEFAULT`,
  * `WSANOTINITIALISED`, `WSAEOPNOTSUPP`. A server must not stop because one client gave up
- * before it was accepted (`ECONNABORTED`; `WSAECONNRESET` on Windows), because a signal
- * interrupted the call (`EINTR`), or because of any other error of that one connection: Linux
+ * before it was accepted (`ECONNABORTED`; on Windows `WSAECONNRESET`, `WSAECONNABORTED`,
+ * `WSAENETRESET`, `WSAETIMEDOUT`, and `WSAEACCES` from `WSAAccept()` when the request was
+ * withdrawn meanwhile), because a signal interrupted the call (`EINTR`), or because of any
+ * other error of that one connection: Linux
  * passes the pending connection's network errors on through `accept()` (its manual lists
  * `ENETDOWN`, `EPROTO`, `ENOPROTOOPT`, `EHOSTDOWN`, `ENONET`, `EHOSTUNREACH`, `EOPNOTSUPP`,
  * `ENETUNREACH`), and a firewall rule can make it fail with `EPERM`. Running out of

@@ -195,7 +195,8 @@ int main(int argc, char **argv)
      * everything and then the end of the stream (recv() returns 0 there). Here closesocket()
      * would send the same FIN, since nothing is left unread, but it would say nothing if the
      * client had reset the connection meanwhile: shutdown() fails then, and we know. (With
-     * unread data, closesocket() sends a reset instead, and a client may lose its echo.) */
+     * unread data, closesocket() sends a reset instead on Linux, Windows and macOS, and a
+     * client may lose its echo; FreeBSD, OpenBSD and NetBSD discard the data and send FIN.) */
     if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {
         report_socket_error("shutdown");
         goto cleanup;

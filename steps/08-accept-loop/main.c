@@ -79,7 +79,8 @@ static int serve_client(SOCKET ClientSocket, const char *peer, unsigned long lon
      * everything and then the end of the stream (recv() returns 0 there). Here closesocket()
      * would send the same FIN, since nothing is left unread, but it would say nothing if the
      * client had reset the connection meanwhile: shutdown() fails then, and we know. (With
-     * unread data, closesocket() sends a reset instead, and a client may lose its echo.) */
+     * unread data, closesocket() sends a reset instead on Linux, Windows and macOS, and a
+     * client may lose its echo; FreeBSD, OpenBSD and NetBSD discard the data and send FIN.) */
     if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {
         report_client_error("shutdown of", peer);
         return -1;

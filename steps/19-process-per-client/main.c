@@ -217,7 +217,8 @@ static int serve_client(SOCKET ClientSocket, const char *peer, long long idle_ti
      * everything and then the end of the stream (recv() returns 0 there). Here closesocket()
      * would send the same FIN, since nothing is left unread, but it would say nothing if the
      * client had reset the connection meanwhile: shutdown() fails then, and we know. (With
-     * unread data, closesocket() sends a reset instead, and a client may lose its echo.) */
+     * unread data, closesocket() sends a reset instead on Linux, Windows and macOS, and a
+     * client may lose its echo; FreeBSD, OpenBSD and NetBSD discard the data and send FIN.) */
     if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {
         report_client_error("shutdown of", peer);
         return -1;
@@ -846,10 +847,11 @@ int main(int argc, char **argv)
     //! [listen]
 
     //! [nonblocking-listener]
-    /* The wait below may report a connection that is gone before accept() takes it (the
-     * client reset it). On the BSDs and macOS a blocking accept() would then sleep until the
-     * next client, deaf to Ctrl-C; non-blocking, it fails with EWOULDBLOCK at once. (Linux
-     * hands such a connection to accept() anyway, and the reset shows at its first recv().) */
+    /* Between the wait that reports a connection and the accept() that takes it, another
+     * thread or process that shares this listening socket may take that connection first. A
+     * blocking accept() would then wait for the next client; on Windows nothing interrupts
+     * it, and Ctrl-C would be seen only then. Non-blocking, accept() fails at once with
+     * "would block", and the loop goes back to its wait. */
     if (net_set_nonblocking(ListenSocket) == SOCKET_ERROR) {
         report_socket_error(NET_NONBLOCKING_CALL);
         goto cleanup;
