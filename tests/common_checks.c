@@ -64,7 +64,10 @@ TEST(bad_port_values_are_usage_errors)
     struct child *help = child_run(harness_program(), "--help", NULL);
     bool client = strstr(child_stdout(help), "the server's TCP port") != NULL;
     child_free(help);
-    static const char *const bad_ports[] = {"abc", "70000", "-1", "", "65536", "80x", "+80", "0"};
+    /* "\xEF\xBC\x91" is U+FF11, a fullwidth digit one: no ASCII digit, whatever the system's
+     * code page would make of it (Windows' "best fit" for it is "1"). */
+    static const char *const bad_ports[] = {"abc", "70000", "-1",           "", "65536",
+                                            "80x", "+80",   "\xEF\xBC\x91", "0"};
     for (size_t i = 0; i < sizeof bad_ports / sizeof bad_ports[0]; i++) {
         char message[200];
         if (strcmp(bad_ports[i], "0") == 0 && !client)

@@ -151,10 +151,24 @@ TEST(ipv6_prefixes_match_and_families_stay_apart)
     server_stop(&server);
 }
 
+TEST(ipv4_mapped_rules_match_ipv4_callers)
+{
+    /* ::ffff:127.0.0.0/104 is the IPv4 network 127.0.0.0/8 written as IPv6: it lets the
+     * server's IPv4 callers in, as 127.0.0.0/8 would; ::ffff:127.0.0.2/127 holds .2 and .3. */
+    struct server server = start_allowing("127.0.0.1", "::ffff:127.0.0.0/104", NULL);
+    ASSERT_EQ(served_from(&server, NULL), 1);
+    server_stop(&server);
+    server = start_allowing("127.0.0.1", "::ffff:127.0.0.2/127", NULL);
+    ASSERT_EQ(served_from(&server, NULL), 0);
+    ASSERT_EQ(served_from(&server, "127.0.0.3"), 1);
+    server_stop(&server);
+}
+
 TEST(bad_allow_values_are_usage_errors)
 {
-    static const char *const bad[] = {"10.0.0.0/33", "::/129", "localhost", "10.0.0.0/",
-                                      "10.0.0.0/x",  "1.2.3",  "::1/-1"};
+    /* ::ffff:0.0.0.0/80 reaches past the IPv4-mapped addresses into IPv6 ones. */
+    static const char *const bad[] = {"10.0.0.0/33", "::/129", "localhost",         "10.0.0.0/",
+                                      "10.0.0.0/x",  "1.2.3",  "::ffff:0.0.0.0/80", "::1/-1"};
     char name[64];
     harness_program_name(harness_program(), name, sizeof name);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -176,6 +190,7 @@ static const struct test_case tests[] = {
     TEST_CASE(a_turned_away_client_sees_a_reset),
     TEST_CASE(ipv4_prefixes_match_bit_by_bit),
     TEST_CASE(ipv6_prefixes_match_and_families_stay_apart),
+    TEST_CASE(ipv4_mapped_rules_match_ipv4_callers),
     TEST_CASE(bad_allow_values_are_usage_errors),
 };
 TEST_MAIN(tests)

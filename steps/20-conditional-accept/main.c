@@ -143,6 +143,20 @@ static bool parse_allow(const char *text, struct allow_rule *rule)
         }
         rule->prefix = value;
     }
+    /* Callers are compared by family, and an IPv4-mapped caller (::ffff:a.b.c.d) as IPv4
+     * (see address_allowed()), so a mapped rule is written as the IPv4 network it means;
+     * one shorter than the mapped prefix (/96) would mix the two families: refused. */
+    if (rule->family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)rule->network)) {
+        if (rule->prefix < 96) {
+            report_message("invalid --allow value '%s': an IPv4-mapped network takes a prefix "
+                           "of 96 or more; write it as IPv4 (see --help)",
+                           text);
+            return false;
+        }
+        memmove(rule->network, rule->network + 12, 4);
+        rule->family = AF_INET;
+        rule->prefix -= 96;
+    }
     return true;
 }
 

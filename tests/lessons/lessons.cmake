@@ -399,3 +399,11 @@ lesson(families-apart STEP 20-conditional-accept
   LESSON "IPv4 and IPv6 rules never match each other's addresses."
   WHAT "compare the bytes of an IPv6 address with an IPv4 network"
   FIND [[        if (allow_rules[i].family == family &&]] REPLACE [[        if (1 &&]])
+lesson(mapped-rules STEP 20-conditional-accept
+  TEST step20_ipv4_mapped_rules_match_ipv4_callers
+  LESSON "An IPv4-mapped --allow rule (::ffff:a.b.c.d/N) means the IPv4 network it maps, as callers are compared."
+  WHAT "keep an IPv4-mapped rule as IPv6: it can never match, since mapped callers are compared as IPv4"
+  FIND [[        memmove(rule->network, rule->network + 12, 4);
+        rule->family = AF_INET;
+        rule->prefix -= 96;]]
+  REPLACE [[]])
