@@ -1,8 +1,8 @@
 /**
  * @file step10_complete_server.c
  * @brief Step 10, the complete server: Ctrl-C stops it even while a client reads nothing; a
- *        silent client is closed after --idle-timeout; its own output going nowhere does not
- *        kill it; it restarts at once on its port; on [::] it leaves IPv4 alone.
+ *        silent client, and one that reads nothing, are closed after --idle-timeout. (What
+ *        every later server keeps too is in server_basics.c.)
  */
 #include "harness.h"
 
@@ -59,63 +59,9 @@ TEST(closes_a_client_that_reads_nothing_after_the_idle_timeout)
     server_stop(&server);
 }
 
-TEST(survives_the_reader_of_its_output_going_away)
-{
-    /* As `10-complete-server | head -n 1`: whoever read the server's stdout has gone. The
-     * next line the server writes fails (on POSIX with EPIPE, and a SIGPIPE that would kill
-     * it); the server goes on serving. */
-    struct server server = server_start(harness_program(), "listening on ", "--clients", "2", NULL);
-    child_close_stdout_reader(server.process);
-    client_echo_random(server.host, server.port, 5000, 17); /* its "served" line is lost */
-    client_echo_random(server.host, server.port, 6000, 18);
-    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
-    ASSERT_STR_EQ(child_stderr(server.process), "");
-    child_free(server.process);
-}
-
-TEST(restarts_at_once_on_the_port_its_last_run_used)
-{
-    /* The first run closes its client first (the idle timeout), so its side of that
-     * connection waits out TIME_WAIT on the port after it has exited. */
-    struct server first = server_start(harness_program(), "listening on ", "--idle-timeout", "1",
-                                       "--clients", "1", NULL);
-    SOCKET client = client_connect(first.host, first.port);
-    char buf[16];
-    client_recv_to_end_of_stream(client, buf, sizeof buf, HARNESS_DEADLINE_MS);
-    closesocket(client);
-    child_expect_exit(first.process, 0, HARNESS_DEADLINE_MS);
-    child_free(first.process);
-
-    /* The second run binds the same port at once. */
-    struct child *second =
-        child_start(harness_program(), "--port", first.port, "--clients", "1", NULL);
-    char expected[64];
-    snprintf(expected, sizeof expected, "listening on 127.0.0.1:%s", first.port);
-    child_expect_next_line(second, expected, HARNESS_READY_MS);
-    client_echo_random("127.0.0.1", first.port, 100, 19);
-    child_expect_exit(second, 0, HARNESS_DEADLINE_MS);
-    child_free(second);
-}
-
-TEST(an_ipv6_wildcard_server_leaves_ipv4_to_others)
-{
-    /* With IPV6_V6ONLY set, a server on [::] takes IPv6 only: the same port on 127.0.0.1 is
-     * free for another program (Linux would otherwise give it to [::] as well). */
-    struct server server =
-        server_start(harness_program(), "listening on ", "--host", "::", "--clients", "1", NULL);
-    ASSERT_STR_EQ(server.host, "::");
-    client_expect_refused_on_reserved("127.0.0.1", server.port);
-    client_echo_random("::1", server.port, 100, 20);
-    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
-    child_free(server.process);
-}
-
 static const struct test_case tests[] = {
     TEST_CASE(ctrl_c_stops_it_at_once_while_a_client_reads_nothing),
     TEST_CASE(closes_a_silent_client_after_the_idle_timeout_and_serves_the_next),
     TEST_CASE(closes_a_client_that_reads_nothing_after_the_idle_timeout),
-    TEST_CASE(survives_the_reader_of_its_output_going_away),
-    TEST_CASE(restarts_at_once_on_the_port_its_last_run_used),
-    TEST_CASE(an_ipv6_wildcard_server_leaves_ipv4_to_others),
 };
 TEST_MAIN(tests)

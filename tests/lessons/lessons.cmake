@@ -212,6 +212,24 @@ lesson(thread-idle-timeout STEP 12-threads
   WHAT "let silent clients hold their threads for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 
+# What step 12 keeps from step 10, proven on it too (tests/server_basics.c).
+lesson(ignore-sigpipe-12 STEP 12-threads
+  TEST step12_survives_the_reader_of_its_output_going_away
+  LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+  WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
+  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
+lesson(reuse-address-12 STEP 12-threads
+  TEST step12_restarts_at_once_on_the_port_its_last_run_used
+  LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
+  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+lesson(v6only-12 STEP 12-threads
+  TEST step12_an_ipv6_wildcard_server_leaves_ipv4_to_others
+  LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
+  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+
 # Step 14: the event loop.
 lesson(backpressure STEP 14-event-loop
   TEST step14_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
@@ -407,3 +425,20 @@ lesson(mapped-rules STEP 20-conditional-accept
         rule->family = AF_INET;
         rule->prefix -= 96;]]
   REPLACE [[]])
+# What step 20 keeps from step 10, proven on it too (tests/server_basics.c).
+lesson(ignore-sigpipe-20 STEP 20-conditional-accept
+  TEST step20_survives_the_reader_of_its_output_going_away
+  LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+  WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
+  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
+lesson(reuse-address-20 STEP 20-conditional-accept
+  TEST step20_restarts_at_once_on_the_port_its_last_run_used
+  LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
+  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+lesson(v6only-20 STEP 20-conditional-accept
+  TEST step20_an_ipv6_wildcard_server_leaves_ipv4_to_others
+  LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
+  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
