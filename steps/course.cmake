@@ -35,6 +35,7 @@ set(TUTORIAL_MAX_DIFF 150)
 set(TUTORIAL_MAX_DIFF_ADVANCED 250)
 set(TUTORIAL_LARGE_DIFFS
   "08-accept-loop: steps 6 and 7 move from main() into serve_client(), unchanged but for a client's failure returning instead of ending the program"
+  "20-conditional-accept: the --allow list (parsing ADDRESS/PREFIX, IPv4-mapped rules, matching bit by bit) takes a hundred lines of its own beside the conditional accept"
 )
 
 # The steps that do not grow from the step before them, as STEP=BASE (none: a program of its
