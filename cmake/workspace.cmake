@@ -22,28 +22,57 @@ include("${CMAKE_CURRENT_LIST_DIR}/learner.cmake")
 
 # Collects the exercises of steps/exercises.cmake.
 function(tutorial_exercise step block todo)
-  cmake_parse_arguments(PARSE_ARGV 3 arg "" "FILE;KEEP" "USES")
+  cmake_parse_arguments(PARSE_ARGV 3 arg "" "FILE;KEEP;TODO_PT" "USES")
   if(NOT arg_FILE)
     set(arg_FILE main.c)
   endif()
   set_property(GLOBAL APPEND PROPERTY tutorial_exercises_${step} "${block}")
   set_property(GLOBAL PROPERTY tutorial_exercise_${step}_${block}_todo "${todo}")
+  set_property(GLOBAL PROPERTY tutorial_exercise_${step}_${block}_todo_pt-BR "${arg_TODO_PT}")
   set_property(GLOBAL PROPERTY tutorial_exercise_${step}_${block}_file "${arg_FILE}")
   set_property(GLOBAL PROPERTY tutorial_exercise_${step}_${block}_keep "${arg_KEEP}")
   set_property(GLOBAL PROPERTY tutorial_exercise_${step}_${block}_uses "${arg_USES}")
 endfunction()
 
+# The TODOs speak the language TUTORIAL_LANGUAGE names (en unless set; pt-BR: Brazilian
+# Portuguese), and point to the step's page in that language.
+if(NOT TUTORIAL_LANGUAGE)
+  set(TUTORIAL_LANGUAGE en)
+endif()
+
+# tutorial_exercise_todo(<variable> <step> <block>): an exercise's task in TUTORIAL_LANGUAGE.
+function(tutorial_exercise_todo variable step block)
+  if(TUTORIAL_LANGUAGE STREQUAL "en")
+    get_property(todo GLOBAL PROPERTY tutorial_exercise_${step}_${block}_todo)
+  else()
+    get_property(todo GLOBAL PROPERTY tutorial_exercise_${step}_${block}_todo_${TUTORIAL_LANGUAGE})
+    if(todo STREQUAL "")
+      message(FATAL_ERROR "steps/exercises.cmake: the exercise ${block} of ${step} has no text in "
+        "${TUTORIAL_LANGUAGE} (TODO_PT)")
+    endif()
+  endif()
+  set(${variable} "${todo}" PARENT_SCOPE)
+endfunction()
+
 # Wraps @p text at about 96 columns into a C comment indented by @p indent, followed by where
 # the step's page is and the command that checks the step.
 function(tutorial_todo_comment out indent number step text)
-  tutorial_step_title(title "${TUTORIAL_WORKSPACE_SOURCE}" "${step}")
   tutorial_check_command(check "${step}")
   # Semicolons separate CMake's list items: they travel as @SEMICOLON@ until the end.
   string(REPLACE ";" "@SEMICOLON@" text "${text}")
-  set(lines "")
-  foreach(paragraph IN ITEMS "TODO (step ${number}): ${text}"
+  if(TUTORIAL_LANGUAGE STREQUAL "en")
+    tutorial_step_title(title "${TUTORIAL_WORKSPACE_SOURCE}" "${step}")
+    set(paragraphs "TODO (step ${number}): ${text}"
       "Read: \"${title}\", section \"Write it yourself\": build/default/docs/html/step${number}.html (cmake --workflow --preset docs makes the site)."
       "Check: ${check}")
+  else()
+    tutorial_step_title(title "${TUTORIAL_WORKSPACE_SOURCE}" "${TUTORIAL_LANGUAGE}/${step}")
+    set(paragraphs "TODO (passo ${number}): ${text}"
+      "Leia: \"${title}\", seção \"Escreva você mesmo\": build/default/docs/html/${TUTORIAL_LANGUAGE}/step${number}.html (cmake --workflow --preset docs gera o site)."
+      "Verifique: ${check}")
+  endif()
+  set(lines "")
+  foreach(paragraph IN LISTS paragraphs)
     string(REPLACE " " ";" words "${paragraph}")
     if(lines)
       set(line "${indent} *")
@@ -71,7 +100,7 @@ function(tutorial_starter_text out source step blocks)
   file(READ "${source}" text)
   string(SUBSTRING "${step}" 0 2 number)
   foreach(block IN LISTS blocks)
-    get_property(todo GLOBAL PROPERTY tutorial_exercise_${step}_${block}_todo)
+    tutorial_exercise_todo(todo ${step} ${block})
     get_property(keep GLOBAL PROPERTY tutorial_exercise_${step}_${block}_keep)
     get_property(uses GLOBAL PROPERTY tutorial_exercise_${step}_${block}_uses)
     set(tag "//! [${block}]")

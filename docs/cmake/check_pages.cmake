@@ -1,5 +1,7 @@
 # Checks the pages before Doxygen reads them; fails the docs build with every problem found.
-#   cmake -DSETTINGS=<docs-settings.cmake> -P check_pages.cmake
+#   cmake -DSETTINGS=<docs-settings-LANGUAGE.cmake> -P check_pages.cmake
+# (for the pages of the settings' language: docs/pages/, or docs/pages/<language>/, whose
+# section names are the course's in that language)
 # - every step page follows the course: its "## " headings are exactly SECTIONS, in order;
 #   it starts with "# ... {#stepNN}", quotes its own main.c by \snippet or \include and pastes
 #   no C code, links the Winsock and the POSIX references, has a \msc chart, the diff,
@@ -12,13 +14,23 @@ cmake_minimum_required(VERSION 3.25)
 
 include("${SETTINGS}")
 
+file(RELATIVE_PATH pages_shown "${SOURCE_DIR}" "${PAGES_DIR}")
+# The sections this script looks into, by their place in the course (the same in every
+# language): "Write it yourself", "The code", "Proven by".
+list(GET SECTIONS 2 write_it_yourself)
+list(GET SECTIONS 3 the_code)
+list(GET SECTIONS 10 proven_by)
+
 set(problems "")
 function(problem text)
   set(problems "${problems}  ${text}\n" PARENT_SCOPE)
 endfunction()
 
 foreach(step IN LISTS STEPS)
-  set(file "docs/pages/${step}.md")
+  set(file "${pages_shown}/${step}.md")
+  if(NOT EXISTS "${SOURCE_DIR}/${file}")
+    continue() # check_translations.cmake reports a missing translation
+  endif()
   file(READ "${SOURCE_DIR}/${file}" page)
   string(SUBSTRING "${step}" 0 2 number)
 
@@ -84,29 +96,32 @@ function(section_text variable page heading)
   set(${variable} "${section}" PARENT_SCOPE)
 endfunction()
 foreach(step IN LISTS STEPS)
-  set(file "docs/pages/${step}.md")
+  set(file "${pages_shown}/${step}.md")
+  if(NOT EXISTS "${SOURCE_DIR}/${file}")
+    continue()
+  endif()
   file(READ "${SOURCE_DIR}/${file}" page)
-  section_text(section "${page}" "Write it yourself")
+  section_text(section "${page}" "${write_it_yourself}")
   string(SUBSTRING "${step}" 0 2 number)
   foreach(needed "\\htmlinclude workspace/${step}.html" "cmake --build --preset learn --target step${number}")
     string(FIND "${section}" "${needed}" at)
     if(section AND at EQUAL -1)
-      problem("${file}: \"Write it yourself\" has no ${needed}")
+      problem("${file}: \"${write_it_yourself}\" has no ${needed}")
     endif()
   endforeach()
-  section_text(section "${page}" "The code")
+  section_text(section "${page}" "${the_code}")
   get_property(blocks GLOBAL PROPERTY tutorial_exercises_${step})
   foreach(block IN LISTS blocks)
     get_property(block_file GLOBAL PROPERTY tutorial_exercise_${step}_${block}_file)
     string(FIND "${section}" "\\snippet steps/${step}/${block_file} ${block}" at)
     if(section AND at EQUAL -1)
-      problem("${file}: \"The code\" shows no solution for the exercise ${block} (\\snippet steps/${step}/${block_file} ${block})")
+      problem("${file}: \"${the_code}\" shows no solution for the exercise ${block} (\\snippet steps/${step}/${block_file} ${block})")
     endif()
   endforeach()
-  section_text(section "${page}" "Proven by")
+  section_text(section "${page}" "${proven_by}")
   string(FIND "${section}" "\\htmlinclude proven/${step}.html" at)
   if(section AND at EQUAL -1)
-    problem("${file}: \"Proven by\" does not show its table (\\htmlinclude proven/${step}.html)")
+    problem("${file}: \"${proven_by}\" does not show its table (\\htmlinclude proven/${step}.html)")
   endif()
 endforeach()
 
@@ -131,10 +146,13 @@ list(APPEND windows_errors WSADATA WSABASEERR)
 
 set(all_pages "")
 foreach(name IN LISTS STEPS TOPICS)
-  list(APPEND all_pages "docs/pages/${name}.md")
+  list(APPEND all_pages "${pages_shown}/${name}.md")
 endforeach()
-list(APPEND all_pages "docs/pages/mainpage.md.in")
+list(APPEND all_pages "${pages_shown}/mainpage.md.in")
 foreach(file IN LISTS all_pages)
+  if(NOT EXISTS "${SOURCE_DIR}/${file}")
+    continue()
+  endif()
   file(READ "${SOURCE_DIR}/${file}" page)
   if(BUILD_TESTING)
     string(REGEX MATCHALL "`step[0-9][0-9]_[a-z0-9_]+`" quoted "${page}")

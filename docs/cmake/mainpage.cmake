@@ -1,5 +1,6 @@
-# Writes the main page from docs/pages/mainpage.md.in, putting in the list of steps: one line
-# per documented step, made from the @brief of its main.c ("Step 3: bind the socket ...").
+# Writes the main page from docs/pages/mainpage.md.in (a translation: docs/pages/LANGUAGE/),
+# putting in the list of steps: one line per documented step, made from the @brief of its
+# main.c ("Step 3: bind the socket ..."), or in a translation from its page's title.
 #   cmake -DSETTINGS=<docs-settings.cmake> -DTEMPLATE=<mainpage.md.in> -DOUT=<md> -P mainpage.cmake
 cmake_minimum_required(VERSION 3.25)
 
@@ -8,6 +9,16 @@ include("${SETTINGS}")
 set(TUTORIAL_STEP_LIST "")
 foreach(step IN LISTS STEPS)
   string(SUBSTRING "${step}" 0 2 number)
+  if(NOT LANGUAGE STREQUAL "en")
+    # A translation: the step's line is its translated page's title, without "Passo N: ".
+    set(text "")
+    if(EXISTS "${PAGES_DIR}/${step}.md")
+      file(STRINGS "${PAGES_DIR}/${step}.md" title LIMIT_COUNT 1)
+      string(REGEX REPLACE "^# [^:]*: (.*) {#step[0-9]+}$" "\\1" text "${title}")
+    endif()
+    string(APPEND TUTORIAL_STEP_LIST "- \\ref step${number} \"${step}\": ${text}\n")
+    continue()
+  endif()
   file(READ "${SOURCE_DIR}/steps/${step}/main.c" source)
   # The brief runs from "@brief" to the first empty comment line or the next tag.
   if(NOT source MATCHES "@brief ([^@]*)")

@@ -4,7 +4,8 @@
  *        no paragraph or list item over 100 words, no test named in the prose, no code
  *        marker line shown.
  *
- *   page_check [--teaches-limit N] [--paragraph-limit N] PAGE.html=BUDGET ...
+ *   page_check [--teaches-heading TEXT] [--teaches-limit N] [--paragraph-limit N]
+ *              PAGE.html=BUDGET ...
  *   page_check --markers FILE.html ...
  *
  * The prose of a page is the text a learner reads in its contents: the page's text outside
@@ -21,8 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/** The section whose words have a budget of their own. */
-#define TEACHES_HEADING "What this step teaches"
+/** The section whose words have a budget of their own, unless --teaches-heading names it in
+ *  another language. */
+static const char *teaches_heading = "What this step teaches";
 #define MAX_DEPTH       256
 
 /** What a page's prose measures, and what is wrong with it. */
@@ -100,8 +102,12 @@ static void end_unit(struct measure *m)
 static void add_word(struct measure *m, const char *word, size_t length)
 {
     bool has_letter = false;
-    for (size_t i = 0; i < length; i++)
-        has_letter |= isalnum((unsigned char)word[i]) != 0;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)word[i];
+        /* 0xC3 starts the UTF-8 of U+00C0 to U+00FF: the accented letters of Portuguese (é,
+         * ç, ã...), so that "é" is a word; a dash or a middle dot is not. */
+        has_letter |= isalnum(c) != 0 || c == 0xC3;
+    }
     if (!has_letter)
         return; /* a dash, a middle dot: punctuation, not a word */
     if (m->in_heading) {
@@ -256,7 +262,7 @@ static void measure_page(struct measure *m, const char *html)
                 m->heading[0] = '\0';
             } else if (closing && heading && m->in_heading) {
                 m->in_heading = false;
-                m->in_teaches = strcmp(m->heading, TEACHES_HEADING) == 0;
+                m->in_teaches = strcmp(m->heading, teaches_heading) == 0;
             }
             if (is_void(name) || p[-2] == '/')
                 continue;
@@ -327,6 +333,8 @@ int main(int argc, char **argv)
     for (; first + 1 < argc && strncmp(argv[first], "--", 2) == 0; first += 2) {
         if (strcmp(argv[first], "--teaches-limit") == 0)
             teaches_limit = atol(argv[first + 1]);
+        else if (strcmp(argv[first], "--teaches-heading") == 0)
+            teaches_heading = argv[first + 1];
         else if (strcmp(argv[first], "--paragraph-limit") == 0)
             paragraph_limit = atol(argv[first + 1]);
         else {
@@ -334,8 +342,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    printf("%-28s %6s %7s %9s %s\n", "page", "words", "budget", "longest",
-           "\"" TEACHES_HEADING "\"");
+    printf("%-28s %6s %7s %9s \"%s\"\n", "page", "words", "budget", "longest", teaches_heading);
     for (int i = first; i < argc; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s", argv[i]);
@@ -359,7 +366,7 @@ int main(int argc, char **argv)
         if (m.words > budget)
             problem(&m, "%ld words of prose, over its budget of %ld", m.words, budget);
         if (m.teaches > teaches_limit)
-            problem(&m, "\"%s\" has %ld words, over the limit of %ld", TEACHES_HEADING, m.teaches,
+            problem(&m, "\"%s\" has %ld words, over the limit of %ld", teaches_heading, m.teaches,
                     teaches_limit);
         problems += m.problems;
     }

@@ -7,10 +7,12 @@
 #
 # Afterwards the global property `lesson_names` lists the lessons in the file's order, and
 # `lesson_<name>_<FIELD>` holds each field: STEP, TEST, PLATFORM (native or windows), LESSON
-# (the lesson in a sentence, for a learner), WHAT (what the mutation takes away), FILE (the
+# (the lesson in a sentence, for a learner), LESSON_PT (the same in Brazilian Portuguese, for
+# the Portuguese site), WHAT (what the mutation takes away), FILE (the
 # file the mutation edits, relative to the repository), FIND, REPLACE, FIND2, REPLACE2.
 
-set(TUTORIAL_LESSON_FIELDS STEP TEST PLATFORM LESSON WHAT FILE FIND REPLACE FIND2 REPLACE2)
+set(TUTORIAL_LESSON_FIELDS STEP TEST PLATFORM LESSON LESSON_PT WHAT FILE FIND REPLACE FIND2
+  REPLACE2)
 
 function(lesson name)
   get_property(known GLOBAL PROPERTY lesson_names)
