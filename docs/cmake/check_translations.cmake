@@ -49,8 +49,15 @@ function(blocks_between variable text open close)
     endif()
     math(EXPR end "${end} + ${close_length}")
     string(SUBSTRING "${text}" 0 ${end} block)
-    string(SHA256 hash "${block}") # a list item may not hold every character a block has
-    list(APPEND found "${hash}")
+    # Named by its first word after <open> (a transcript's name), and its hash: a list item
+    # may not hold every character a block has.
+    string(REGEX MATCH "^[^ \n]*" first_word "${block}")
+    string(LENGTH "${open}" open_length)
+    string(SUBSTRING "${block}" ${open_length} -1 rest)
+    string(REGEX MATCH "^[a-z0-9-]*" first_word "${rest}")
+    string(SHA256 hash "${block}")
+    string(SUBSTRING "${hash}" 0 16 hash)
+    list(APPEND found "${first_word} ${hash}")
     string(SUBSTRING "${text}" ${end} -1 text)
     string(FIND "${text}" "${open}" start)
   endwhile()

@@ -9,7 +9,7 @@ set(budget 2000)
 set(teaches 250)
 if(CASE MATCHES "over-budget")
   set(budget 60)
-elseif(CASE MATCHES "long-teaches")
+elseif(CASE MATCHES "long-teaching-section")
   set(teaches 50)
 endif()
 execute_process(COMMAND "${PAGE_CHECK}" --teaches-limit ${teaches} --paragraph-limit 100 "${CASE}=${budget}"
