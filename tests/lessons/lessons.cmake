@@ -15,6 +15,7 @@
 lesson(startup-winsock STEP 01-initialize PLATFORM windows
   TEST step01_reports_the_socket_library_and_exits_0
   LESSON "On Windows, a program starts Winsock with WSAStartup() before its first socket call."
+  LESSON_PT "No Windows, o programa inicia o Winsock com WSAStartup() antes da primeira chamada de socket."
   WHAT "never call WSAStartup(): Winsock is not started, and nothing works"
   FIND [[
     if (net_startup() != 0)
@@ -26,11 +27,13 @@ lesson(startup-winsock STEP 01-initialize PLATFORM windows
 lesson(resolve-any-family STEP 02-create-socket
   TEST step02_creates_an_ipv6_socket_for_an_ipv6_host
   LESSON "getaddrinfo() with AF_UNSPEC resolves IPv4 and IPv6 addresses alike, so one program serves both."
+  LESSON_PT "getaddrinfo() com AF_UNSPEC resolve endereços IPv4 e IPv6 do mesmo jeito, e um só programa atende os dois."
   WHAT "ask getaddrinfo() for IPv4 only, instead of AF_UNSPEC"
   FIND [[hints.ai_family = AF_UNSPEC;]] REPLACE [[hints.ai_family = AF_INET;]])
 lesson(resolve-check STEP 02-create-socket
   TEST step02_unknown_host_reports_getaddrinfo_and_exits_1
   LESSON "getaddrinfo() reports its own errors: check its result before using the address list."
+  LESSON_PT "getaddrinfo() informa seus próprios erros: verifique o resultado antes de usar a lista de endereços."
   WHAT "use getaddrinfo()'s result without checking that it succeeded"
   FIND [[
     if (rc != 0) {
@@ -44,17 +47,20 @@ lesson(resolve-check STEP 02-create-socket
 lesson(reuse-address STEP 03-bind
   TEST step03_binds_a_port_whose_last_connection_waits_in_time_wait
   LESSON "On POSIX, SO_REUSEADDR lets a restarted server bind its port while the last connection waits out TIME_WAIT."
+  LESSON_PT "No POSIX, SO_REUSEADDR deixa um servidor reiniciado associar sua porta enquanto a última conexão espera o fim do TIME_WAIT."
   WHAT "set no SO_REUSEADDR: a restart cannot bind while the last connection waits out TIME_WAIT"
   FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
         SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
 lesson(v6only STEP 03-bind
   TEST step03_an_ipv6_wildcard_bind_leaves_ipv4_to_others
   LESSON "IPV6_V6ONLY makes a socket on [::] take IPv6 only, the same on every system, leaving IPv4 to others."
+  LESSON_PT "IPV6_V6ONLY faz um socket em [::] aceitar só IPv6, igual em todo sistema, deixando o IPv4 para outros."
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, [::] claims the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 lesson(getsockname STEP 03-bind
   TEST step03_port_zero_prints_the_port_the_system_chose
   LESSON "getsockname() tells which address the socket really got: with port 0, the port the system chose."
+  LESSON_PT "getsockname() diz qual endereço o socket recebeu de fato: com a porta 0, a porta que o sistema escolheu."
   WHAT "print the address asked for instead of the one getsockname() reports"
   FIND [[net_format_address((struct sockaddr *)&bound, bound_len, address, sizeof address);]]
   REPLACE [[net_format_address(res->ai_addr, res->ai_addrlen, address, sizeof address);]])
@@ -63,6 +69,7 @@ lesson(getsockname STEP 03-bind
 lesson(listen STEP 04-listen
   TEST step04_backlog_completes_connections_without_accept
   LESSON "listen() makes the socket accept connections: the kernel completes them and queues them in the backlog."
+  LESSON_PT "listen() faz o socket aceitar conexões: o kernel as completa e as põe na fila de conexões pendentes (o backlog)."
   WHAT "never call listen(): clients are refused"
   FIND [[    if (listen(ListenSocket, SOMAXCONN) == SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
 
@@ -70,6 +77,7 @@ lesson(listen STEP 04-listen
 lesson(close-listener STEP 05-accept
   TEST step05_refuses_a_second_client_while_it_serves_the_first
   LESSON "A server of one client closes its listener once the client is in, so the next client is refused at once."
+  LESSON_PT "Um servidor de um só cliente fecha o socket de escuta assim que o cliente entra, e o próximo cliente é recusado na hora."
   WHAT "keep the listening socket open: a second client is queued for a server that never accepts it"
   FIND [[
     closesocket(ListenSocket);
@@ -81,6 +89,7 @@ lesson(close-listener STEP 05-accept
 lesson(recv-error STEP 06-send-recv
   TEST step06_a_reset_is_reported_as_a_recv_failure_not_an_end
   LESSON "recv() returning SOCKET_ERROR is a failure (a reset, say), not the end of the stream."
+  LESSON_PT "recv() devolver SOCKET_ERROR é uma falha (um reset, por exemplo), não o fim do fluxo."
   WHAT "take recv()'s SOCKET_ERROR for the end of the stream"
   FIND [[
         } else if (received == SOCKET_ERROR) {
@@ -92,6 +101,7 @@ lesson(recv-error STEP 06-send-recv
 lesson(msg-nosignal STEP 06-send-recv
   TEST step06_a_client_that_vanished_is_a_send_failure_not_a_sigpipe_death
   LESSON "send() with MSG_NOSIGNAL fails with EPIPE when the client has gone, instead of killing the server with SIGPIPE."
+  LESSON_PT "send() com MSG_NOSIGNAL falha com EPIPE quando o cliente já foi embora, em vez de matar o servidor com SIGPIPE."
   WHAT "send without MSG_NOSIGNAL: a client that vanished kills the server with SIGPIPE"
   FIND [[received - sent, MSG_NOSIGNAL)]] REPLACE [[received - sent, 0)]])
 
@@ -99,6 +109,7 @@ lesson(msg-nosignal STEP 06-send-recv
 lesson(shutdown STEP 07-shutdown
   TEST step07_a_reset_after_the_clients_end_is_reported_by_shutdown
   LESSON "shutdown(SD_SEND) ends our direction in order, and reports a reset that closesocket() would hide."
+  LESSON_PT "shutdown(SD_SEND) encerra o nosso sentido em ordem, e informa um reset que closesocket() esconderia."
   WHAT "leave the end of our direction to closesocket(): a reset goes unnoticed"
   FIND [[    if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
 
@@ -106,12 +117,14 @@ lesson(shutdown STEP 07-shutdown
 lesson(accept-loop STEP 08-accept-loop
   TEST step08_serves_several_clients_in_sequence
   LESSON "A server accepts client after client in a loop."
+  LESSON_PT "Um servidor aceita um cliente depois do outro, num laço."
   WHAT "serve one client, then stop"
   FIND [[    while (opts.clients == 0 || accepted < opts.clients) {]]
   REPLACE [[    while (accepted < 1) {]])
 lesson(client-failure-ends-client STEP 08-accept-loop
   TEST step08_survives_a_client_that_resets_mid_transfer
   LESSON "A failure that concerns one client ends that client only; the server goes on."
+  LESSON_PT "Uma falha que diz respeito a um só cliente encerra só esse cliente; o servidor continua."
   WHAT "let one client's failure end the server"
   FIND [[        if (serve_client(ClientSocket, address, &echoed) == 0)]]
   REPLACE [[        if (serve_client(ClientSocket, address, &echoed) != 0)
@@ -120,6 +133,7 @@ lesson(client-failure-ends-client STEP 08-accept-loop
 lesson(accept-back-off STEP 08-accept-loop
   TEST step08_out_of_descriptors_pauses_and_recovers
   LESSON "Out of descriptors, accept() fails again at once: the server pauses before trying again."
+  LESSON_PT "Sem descritores livres, accept() falha de novo na hora: o servidor faz uma pausa antes de tentar outra vez."
   WHAT "retry a failed accept() at once, out of descriptors or not"
   FIND [[net_sleep_ms(BACK_OFF_MS);]] REPLACE [[(void)0;]])
 
@@ -127,16 +141,19 @@ lesson(accept-back-off STEP 08-accept-loop
 lesson(stop-handler STEP 09-stop-cleanly
   TEST step09_ctrl_c_stops_it_within_a_second_when_idle
   LESSON "Ctrl-C sets a flag that the server's loops look at, so it stops in order."
+  LESSON_PT "Ctrl-C liga uma flag que os laços do servidor consultam, e ele para em ordem."
   WHAT "install no Ctrl-C handler: the process dies, nothing is closed in order"
   FIND [[    if (install_stop_handler() != 0) {]] REPLACE [[    if (0) {]])
 lesson(stop-handler-windows STEP 09-stop-cleanly PLATFORM windows
   TEST step09_ctrl_c_stops_it_within_a_second_when_idle
   LESSON "On Windows, a console handler turns Ctrl-C into the stop flag."
+  LESSON_PT "No Windows, um handler de console transforma o Ctrl-C na flag de parada."
   WHAT "install no console handler: Ctrl-Break does not stop the server in order"
   FIND [[    if (install_stop_handler() != 0) {]] REPLACE [[    if (0) {]])
 lesson(wait-in-slices-windows STEP 09-stop-cleanly PLATFORM windows
   TEST step09_ctrl_c_closes_the_current_client_and_exits
   LESSON "The server waits for data in short slices, so that it sees the stop flag between two."
+  LESSON_PT "O servidor espera os dados em fatias curtas, para ver a flag de parada entre uma e outra."
   WHAT "wait for a client's data without a time limit: the console handler cannot end that wait"
   FIND [[        int ready = net_wait_readable(ClientSocket, STOP_CHECK_MS);]]
   REPLACE [[        int ready = net_wait_readable(ClientSocket, -1);]])
@@ -145,6 +162,7 @@ lesson(wait-in-slices-windows STEP 09-stop-cleanly PLATFORM windows
 lesson(nonblocking-send STEP 10-complete-server
   TEST step10_closes_a_client_that_reads_nothing_after_the_idle_timeout
   LESSON "A non-blocking client socket lets the server give up on a client that reads nothing, after the idle timeout."
+  LESSON_PT "Um socket de cliente não bloqueante deixa o servidor desistir, após o tempo limite de inatividade, de um cliente que não lê nada."
   WHAT "keep the client's socket blocking: a send() to a client that reads nothing waits for ever, past --idle-timeout (and often past Ctrl-C)"
   FIND [[        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
             report_client_error(NET_NONBLOCKING_CALL " on", address);
@@ -152,6 +170,7 @@ lesson(nonblocking-send STEP 10-complete-server
 lesson(nonblocking-send-windows STEP 10-complete-server PLATFORM windows
   TEST step10_ctrl_c_stops_it_at_once_while_a_client_reads_nothing
   LESSON "On Windows, only a non-blocking socket lets Ctrl-C stop a server whose client reads nothing."
+  LESSON_PT "No Windows, só um socket não bloqueante deixa o Ctrl-C parar um servidor cujo cliente não lê nada."
   WHAT "keep the client's socket blocking: Windows' console handler cannot interrupt send()"
   FIND [[        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
             report_client_error(NET_NONBLOCKING_CALL " on", address);
@@ -161,22 +180,26 @@ lesson(nonblocking-send-windows STEP 10-complete-server PLATFORM windows
 lesson(idle-timeout STEP 10-complete-server
   TEST step10_closes_a_silent_client_after_the_idle_timeout_and_serves_the_next
   LESSON "The idle timeout closes a silent client, and the next client is served."
+  LESSON_PT "O tempo limite de inatividade fecha um cliente calado, e o próximo cliente é atendido."
   WHAT "wait for a silent client for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 lesson(ignore-sigpipe STEP 10-complete-server
   TEST step10_survives_the_reader_of_its_output_going_away
   LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
   WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
   FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
 lesson(reuse-address-server STEP 10-complete-server
   TEST step10_restarts_at_once_on_the_port_its_last_run_used
   LESSON "The complete server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+  LESSON_PT "O servidor completo reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
   WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
   FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
         SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
 lesson(v6only-server STEP 10-complete-server
   TEST step10_an_ipv6_wildcard_server_leaves_ipv4_to_others
   LESSON "The complete server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+  LESSON_PT "O servidor completo em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 
@@ -184,11 +207,13 @@ lesson(v6only-server STEP 10-complete-server
 lesson(client-half-close STEP 11-client
   TEST step11_round_trip_through_the_complete_server
   LESSON "The client shuts down its sending side once all is sent, so the server knows it is done."
+  LESSON_PT "O cliente encerra o seu sentido de envio depois de mandar tudo, e o servidor sabe que ele terminou."
   WHAT "never shut down the sending side: the server waits for more, and the client for its answer"
   FIND [[            if (shutdown(ConnectSocket, SD_SEND) == SOCKET_ERROR) {]] REPLACE [[            if (0) {]])
 lesson(client-both-directions STEP 11-client
   TEST step11_pipes_16_mib_of_binary_input_back_unchanged
   LESSON "The client sends and receives at the same time, so a large echo never stalls both sides."
+  LESSON_PT "O cliente envia e recebe ao mesmo tempo, e um eco grande nunca trava os dois lados."
   WHAT "read no answer until all the input is sent: the echo server stops reading, and both wait"
   FIND [[entry.events = (short)((receiving_done ? 0 : POLLIN) | (pending > 0 ? POLLOUT : 0));]]
   REPLACE [[entry.events = (short)((receiving_done || reading_input || pending > 0 ? 0 : POLLIN) |
@@ -196,6 +221,7 @@ lesson(client-both-directions STEP 11-client
 lesson(client-next-address STEP 11-client
   TEST step11_tries_the_next_address_when_the_first_is_refused
   LESSON "The client tries each address getaddrinfo() returns until one connects."
+  LESSON_PT "O cliente tenta cada endereço que getaddrinfo() devolve, até um conectar."
   WHAT "try only the first address getaddrinfo() returns"
   FIND [[for (ptr = res; ptr != NULL; ptr = ptr->ai_next) {]]
   REPLACE [[for (ptr = res; ptr != NULL; ptr = NULL) {]])
@@ -204,11 +230,13 @@ lesson(client-next-address STEP 11-client
 lesson(client-limit STEP 12-threads
   TEST step12_at_the_limit_new_connections_wait_until_a_client_leaves
   LESSON "At --max-clients, new connections wait in the backlog until a client leaves."
+  LESSON_PT "Em --max-clients, as novas conexões esperam no backlog até um cliente sair."
   WHAT "start a thread for every connection, however many"
   FIND [[    if (shared.active >= max) {]] REPLACE [[    if (0) {]])
 lesson(thread-idle-timeout STEP 12-threads
   TEST step12_silent_clients_at_the_limit_are_closed_after_the_idle_timeout
   LESSON "A silent client holds its thread only until the idle timeout."
+  LESSON_PT "Um cliente calado só segura a sua thread até o tempo limite de inatividade."
   WHAT "let silent clients hold their threads for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 
@@ -216,17 +244,20 @@ lesson(thread-idle-timeout STEP 12-threads
 lesson(ignore-sigpipe-12 STEP 12-threads
   TEST step12_survives_the_reader_of_its_output_going_away
   LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
   WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
   FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
 lesson(reuse-address-12 STEP 12-threads
   TEST step12_restarts_at_once_on_the_port_its_last_run_used
   LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
   WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
   FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
         SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
 lesson(v6only-12 STEP 12-threads
   TEST step12_an_ipv6_wildcard_server_leaves_ipv4_to_others
   LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 
@@ -389,17 +420,20 @@ lesson(tell-children-to-stop STEP 19-process-per-client
 lesson(check-the-address STEP 20-conditional-accept
   TEST step20_serves_an_allowed_client_and_turns_away_another
   LESSON "The server checks each caller's address against --allow."
+  LESSON_PT "O servidor confere o endereço de cada cliente com a lista de --allow."
   WHAT "serve every client, whatever --allow says"
   FIND [[        if (!address_allowed((struct sockaddr *)&peer)) {]]
   REPLACE [[        if (0 && !address_allowed((struct sockaddr *)&peer)) {]])
 lesson(refuse-with-reset STEP 20-conditional-accept
   TEST step20_a_turned_away_client_sees_a_reset
   LESSON "A turned-away client sees a reset, not an empty answer."
+  LESSON_PT "Um cliente recusado vê um reset, não uma resposta vazia."
   WHAT "close a turned-away connection in order: the client reads an empty answer, as if served"
   FIND [[    abortive.l_onoff = 1;]] REPLACE [[    abortive.l_onoff = 0;]])
 lesson(close-the-refused STEP 20-conditional-accept
   TEST step20_after_200_clients_served_or_refused_no_descriptor_is_left
   LESSON "A refused connection's socket is closed, so no descriptor is left behind."
+  LESSON_PT "O socket de uma conexão recusada é fechado, e nenhum descritor fica para trás."
   WHAT "only shut a refused connection down: the client is turned away, and the server keeps its descriptor"
   FIND [[        report_client_error("setsockopt(SO_LINGER) on", peer); /* it still closes, with FIN */
     closesocket(ClientSocket);]]
@@ -408,6 +442,7 @@ lesson(close-the-refused STEP 20-conditional-accept
 lesson(prefix-bits STEP 20-conditional-accept
   TEST step20_ipv4_prefixes_match_bit_by_bit
   LESSON "An IPv4 prefix matches bit by bit, also inside a byte."
+  LESSON_PT "Um prefixo IPv4 é comparado bit a bit, também dentro de um byte."
   WHAT "compare whole bytes only: a prefix that ends inside a byte lets its neighbours in"
   FIND [[    if (bits == 0)
         return true;]] REPLACE [[    if (1)
@@ -415,11 +450,13 @@ lesson(prefix-bits STEP 20-conditional-accept
 lesson(families-apart STEP 20-conditional-accept
   TEST step20_ipv6_prefixes_match_and_families_stay_apart
   LESSON "IPv4 and IPv6 rules never match each other's addresses."
+  LESSON_PT "Regras IPv4 e IPv6 nunca casam com endereços da outra família."
   WHAT "compare the bytes of an IPv6 address with an IPv4 network"
   FIND [[        if (allow_rules[i].family == family &&]] REPLACE [[        if (1 &&]])
 lesson(mapped-rules STEP 20-conditional-accept
   TEST step20_ipv4_mapped_rules_match_ipv4_callers
   LESSON "An IPv4-mapped --allow rule (::ffff:a.b.c.d/N) means the IPv4 network it maps, as callers are compared."
+  LESSON_PT "Uma regra --allow IPv4 mapeada (::ffff:a.b.c.d/N) vale como a rede IPv4 que ela mapeia, do jeito que os clientes são comparados."
   WHAT "keep an IPv4-mapped rule as IPv6: it can never match, since mapped callers are compared as IPv4"
   FIND [[        memmove(rule->network, rule->network + 12, 4);
         rule->family = AF_INET;
@@ -429,16 +466,19 @@ lesson(mapped-rules STEP 20-conditional-accept
 lesson(ignore-sigpipe-20 STEP 20-conditional-accept
   TEST step20_survives_the_reader_of_its_output_going_away
   LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
   WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
   FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
 lesson(reuse-address-20 STEP 20-conditional-accept
   TEST step20_restarts_at_once_on_the_port_its_last_run_used
   LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
   WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
   FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
         SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
 lesson(v6only-20 STEP 20-conditional-accept
   TEST step20_an_ipv6_wildcard_server_leaves_ipv4_to_others
   LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
