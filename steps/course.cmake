@@ -17,6 +17,7 @@ set(TUTORIAL_STEPS
   10-complete-server
   11-client
   12-threads
+  13-poll-loop
   14-event-loop
   17-completion-ports
   19-process-per-client
@@ -35,6 +36,7 @@ set(TUTORIAL_MAX_DIFF 150)
 set(TUTORIAL_MAX_DIFF_ADVANCED 250)
 set(TUTORIAL_LARGE_DIFFS
   "08-accept-loop: steps 6 and 7 move from main() into serve_client(), unchanged but for a client's failure returning instead of ending the program"
+  "13-poll-loop: the loop replaces step 10's serve_client() and its waits in slices (about 100 lines taken out), and needs a struct per client, the arrays poll() reads and a function that serves one ready client (the calls themselves stay, and all that step 14 adds is left out)"
   "20-conditional-accept: the --allow list (parsing ADDRESS/PREFIX, IPv4-mapped rules, matching bit by bit) takes a hundred lines of its own beside the conditional accept"
 )
 
@@ -44,7 +46,7 @@ set(TUTORIAL_LARGE_DIFFS
 set(TUTORIAL_STEP_BASES
   11-client=none
   12-threads=10-complete-server
-  14-event-loop=10-complete-server
+  13-poll-loop=10-complete-server
   19-process-per-client=10-complete-server
   20-conditional-accept=10-complete-server
 )
@@ -67,7 +69,13 @@ set(TUTORIAL_BLOCK_CHANGES
   10-complete-server:send-all  # the same
   10-complete-server:accept-loop # a non-blocking listener, and non-blocking clients
   12-threads:accept-loop       # the limit, and the hand-off to a thread
-  14-event-loop:cleanup        # the clients' sockets and memory; no ClientSocket of main's
+  14-event-loop:client-state   # no buffer of its own, the time of the last byte, the park
+  14-event-loop:wanted-events  # the same test, now a choice: backpressure
+  14-event-loop:read           # into the buffer every client shares; the time of the last byte
+  14-event-loop:echo           # from the shared buffer or the copy; the park (WSAPoll)
+  14-event-loop:event-loop     # --max-clients, the pause of the listener, the idle timeout
+  14-event-loop:poll           # a shorter wait while the listener or a client is left out
+  14-event-loop:cleanup        # no ClientSocket of main's: each accepted one is the loop's at once
   17-completion-ports:stop-handler        # the console handler also wakes the port's wait
   17-completion-ports:report-client-error # the error comes with the completion
   17-completion-ports:finish              # the end of the stream is a completion of 0 bytes

@@ -8,7 +8,9 @@
  *        Ctrl-C under load.
  *
  * CMake runs it as `many_clients TEST PROGRAM [SERVER OPTION]`: step 12 passes its
- * `--max-clients`, so that every client of the big tests has a thread at once.
+ * `--max-clients`, so that every client of the big tests has a thread at once. Step 13, the
+ * first poll loop, runs only the tests that need neither `--idle-timeout` nor
+ * `--max-clients` nor a pause of the accepting alone: step 14 adds those.
  */
 #include "harness.h"
 
@@ -18,7 +20,7 @@
 
 /**
  * How many clients connect at once in the big test: a thread each in step 12, as many
- * sockets in step 14's poll set (far past the 64 that select() takes on Windows by default).
+ * sockets in the poll set of steps 13 and 14 (far past the 64 that select() takes on Windows by default).
  * Wine: measured on this project's 2-core machine with Wine 8.0, both servers get every
  * byte back to 1000 clients at once (the thread server in 12.6 s, the event loop in 4.2 s), 2000 (29 s and
  * 31 s) and 4000 (92 s and 83 s): Wine's sockets go through its wineserver, so the time

@@ -1,7 +1,8 @@
 /**
  * @file step08_accept_loop.c
  * @brief Step 8 serves client after client; one client's trouble ends that client only; it
- *        stops after --clients N. Registered for steps 8 to 10, which all do this.
+ *        stops after --clients N. Registered for steps 8 to 10, which all do this, and for
+ *        the poll loop of step 13, which does it for many clients at once.
  */
 #include "harness.h"
 

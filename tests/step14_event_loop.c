@@ -1,8 +1,9 @@
 /**
  * @file step14_event_loop.c
- * @brief Step 14's own tests: an idle client costs a few hundred bytes, and the listener
- *        closes once the last client it will serve is in. What it shares with the other
- *        servers of many clients is in many_clients.c.
+ * @brief Step 14's own tests: an idle client costs a few hundred bytes; the listener closes
+ *        once the last client it will serve is in; out of descriptors, the clients already in
+ *        are served without a pause. What it shares with the other servers of many clients is
+ *        in many_clients.c and client_limit.c.
  */
 #include "harness.h"
 
@@ -54,8 +55,44 @@ TEST(stops_listening_once_the_last_client_it_will_serve_is_in)
     child_free(server.process);
 }
 
+TEST(out_of_descriptors_the_clients_already_in_are_served_without_a_pause)
+{
+    if (getenv("HARNESS_WRAPPER") != NULL)
+        harness_skip("a wrapper such as valgrind needs descriptors of its own");
+    /* What an idle server holds, and one client: the next accept() fails with EMFILE. */
+    child_limit_open_files(0); /* no limit yet; skips where there is no such limit */
+    struct server probe = server_start(harness_program(), "listening on ", NULL);
+    unsigned long idle = (unsigned long)child_open_descriptors(probe.process);
+    server_stop(&probe);
+    child_limit_open_files(idle + 1);
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    child_limit_open_files(0);
+    SOCKET first = client_connect(server.host, server.port);
+    client_echo_byte(first, 'a'); /* served: it holds the last descriptor */
+    SOCKET second = client_connect(server.host, server.port); /* waits in the backlog */
+    char failure[64];
+    snprintf(failure, sizeof failure, "accept failed: %s", ERROR_NAME(EMFILE));
+    child_await(server.process, true, failure, 1, HARNESS_DEADLINE_MS);
+
+    /* The loop pauses its accepting for 250 ms at a time. Had it slept instead, each of these
+     * echoes would wait for the end of a pause: 10 of them, more than a second. */
+    long long start = harness_now_ms();
+    for (int i = 0; i < 10; i++)
+        client_echo_byte(first, (char)('0' + i));
+    long long elapsed = harness_now_ms() - start;
+    printf("10 echoes in %lld ms while accept() fails\n", elapsed);
+    ASSERT_LT(elapsed, 1000);
+
+    client_echo_exchange(first, "", 0, HARNESS_DEADLINE_MS);
+    closesocket(first);
+    client_echo_exchange(second, "at last", 7, HARNESS_DEADLINE_MS);
+    closesocket(second);
+    server_stop(&server);
+}
+
 static const struct test_case tests[] = {
     TEST_CASE(an_idle_client_costs_a_few_hundred_bytes),
     TEST_CASE(stops_listening_once_the_last_client_it_will_serve_is_in),
+    TEST_CASE(out_of_descriptors_the_clients_already_in_are_served_without_a_pause),
 };
 TEST_MAIN(tests)

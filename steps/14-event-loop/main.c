@@ -1,18 +1,15 @@
 /**
  * @file steps/14-event-loop/main.c
- * @brief Step 14: one thread, many clients: non-blocking sockets and a readiness loop
- *        (`poll()` on POSIX, `WSAPoll()` on Windows) serve every client at once.
+ * @brief Step 14: the poll loop made fit to be left running: backpressure, one buffer for
+ *        every client, an idle timeout, a client limit, and no spinning.
  *
- * No call may wait any more: the loop asks the kernel which sockets are ready, does for each
- * what can be done without waiting, and asks again. Each client's progress is kept in a
- * struct. Data is read into one buffer that all clients share and echoed at once; only what
- * the client cannot take yet is kept, in a buffer of its own, and a client that does not read
- * its echo is not read from either. So an idle client costs a few hundred bytes, and a slow
- * one at most one buffer. Silent clients are closed after `--idle-timeout`; at
- * `--max-clients`, or out of descriptors, the loop pauses accepting, not serving. `select()`
- * would do the same job worse: its `fd_set` holds at most `FD_SETSIZE` sockets (64 by
- * default on Windows; on POSIX no descriptor may be numbered `FD_SETSIZE`, 1024, or more),
- * and it must be rebuilt before every call.
+ * Step 13's loop served every client at once, but anyone could wear it down: each client held
+ * a buffer of its own, silent ones stayed for ever, and out of descriptors the whole loop
+ * slept. Here data is read into one buffer that all clients share and echoed at once; only
+ * what a client cannot take yet is copied into a buffer of its own, and a client whose echo
+ * waits is not read from. So an idle client costs a few hundred bytes, and a slow one at most
+ * one read. Silent clients are closed after `--idle-timeout`; at `--max-clients`, or out of
+ * descriptors, the loop pauses accepting, not serving; and nothing makes it spin.
  *
  * What comes next: `poll()` still hands the kernel the whole list on every call, and the
  * loop scans all of it, so each turn costs time in proportion to the clients, idle or not.
@@ -36,7 +33,7 @@
 
 /** The size of the receive buffer that every client shares: one recv() reads at most this. */
 #define READ_BUFLEN 65536
-/** The longest wait in poll() before the server looks at its stop flag again, in ms. */
+/** How long a wait lasts before the server looks at its stop flag again, in milliseconds. */
 #define STOP_CHECK_MS 200
 /** How long to stop accepting when accept() fails for lack of descriptors or memory. */
 #define BACK_OFF_MS 250
@@ -47,7 +44,7 @@
 /** `--max-clients` unless given. poll() looks at every client on every call: past a few
  *  thousand, each turn of the loop costs more than the work it does (see step 17). */
 #define DEFAULT_MAX_CLIENTS 1000
-/** How long a client that WSAPoll() keeps reporting as hung up sits out (see the write). */
+/** How long a client that WSAPoll() keeps reporting as hung up sits out (see the echo). */
 #define PARK_MS 20
 
 //! [stop-handler]
@@ -122,17 +119,15 @@ static void report_client_error(const char *call, const char *peer)
 /* What the loop must remember about each client between two readiness reports: in step 10
  * this lived on serve_client()'s stack, and the position in the code said what came next.
  * An event loop returns to poll() after every step, so the state is written down here. No
- * buffer: what is received is echoed at once from the shared one, and only what the client
- * could not take yet is kept, in `pending`, allocated for as long as it is needed. */
+ * buffer of its own but while part of an echo waits: see the keep. */
 struct client {
     SOCKET ClientSocket;
     char peer[NET_ADDRESS_STRLEN];
-    char *pending;             /* received, not yet echoed: [pending_sent, pending_length) */
-    size_t pending_length;     /* bytes in pending; NULL pending when there are none */
-    size_t pending_sent;       /* of those, bytes echoed */
-    int finished_sending;      /* recv() returned 0: the client shut down its side */
+    char *pending;             /* NULL, or a copy of what waits to be echoed: see the keep */
+    int length;                /* bytes received; [sent, length) is not echoed yet */
+    int sent;                  /* of those, bytes echoed */
     long long last_active_ms;  /* when a byte last moved either way, for --idle-timeout */
-    long long parked_until_ms; /* left out of poll() until then: see the write */
+    long long parked_until_ms; /* left out of poll() until then: see the echo */
     unsigned long long echoed; /* bytes echoed in all */
 };
 //! [client-state]
@@ -141,41 +136,60 @@ struct client {
 /** What to wait for on a client: the loop asks only for what it can act on. */
 static short wanted_events(const struct client *c)
 {
-    /* Backpressure: while part of an echo waits, the client is not read from. Its data waits
-     * in the kernel's buffers; when those fill up, TCP tells the client to stop sending. The
-     * server keeps at most one read's worth per client, however fast the client sends. */
-    if (c->pending != NULL)
-        return POLLOUT;
-    return c->finished_sending ? 0 : POLLIN;
+    /* Backpressure: while part of an echo waits, the client is not read from, though the
+     * shared buffer would have room. Its data waits in the kernel's buffers; when those fill
+     * up, TCP tells the client to stop sending. The server keeps at most one read's worth
+     * per client, however fast the client sends. */
+    return c->sent < c->length ? POLLOUT : POLLIN;
 }
 //! [wanted-events]
 
 /**
- * Acts on what poll() reported for one client: echoes what waited, reads what came and
- * echoes it, and ends the connection once the client has finished and everything is
- * echoed. Never waits. Returns 1 to keep the client, 0 when it is done (or failed, after a
- * report): close it.
+ * Steps 6 and 7 for one client, as far as they go without waiting: receives what came (if
+ * nothing waits to be echoed), echoes what the socket takes, and ends our direction once the
+ * client has finished. Returns 1 to keep the client, 0 once it has been served, -1 after
+ * reporting a failure; the caller then closes the socket.
  */
 static int serve_ready_client(struct client *c, short revents, long long now, char *readbuf)
 {
+    SOCKET ClientSocket = c->ClientSocket;
+    const char *peer = c->peer;
+    int received = SOCKET_ERROR; /* nothing received yet */
     int result;
 
-    //! [write]
-    /* First what waits from an earlier turn. */
-    if (c->pending != NULL) {
-        result = send(c->ClientSocket, c->pending + c->pending_sent,
-                      (int)(c->pending_length - c->pending_sent), MSG_NOSIGNAL);
-        if (result > 0) {
-            c->pending_sent += (size_t)result;
+    //! [read]
+    /* POLLHUP and POLLERR count as readable: recv() then returns 0 or the error. WSAPoll()
+     * reports an orderly close as POLLHUP without POLLIN. */
+    if (c->sent == c->length && (revents & (POLLIN | POLLHUP | POLLERR))) {
+        received = recv(ClientSocket, readbuf, READ_BUFLEN, 0);
+        if (received > 0) {
+            c->length = received;
+            c->sent = 0;
+            c->last_active_ms = now;
+        } else if (received == SOCKET_ERROR && !net_would_block(net_last_error())) {
+            /* A failure, not the end: the client reset the connection, for instance. */
+            report_client_error("recv from", peer);
+            return -1;
+        }
+    }
+    //! [read]
+
+    //! [echo]
+    /* send() returns how many bytes it took, and that may be fewer than offered: on
+     * this non-blocking socket, what fits in its send buffer. The rest waits (see the keep), and
+     * the loop asks poll() for room to send it (POLLOUT): waiting here would stop everybody.
+     * MSG_NOSIGNAL: if the client has gone, fail with an error instead of letting
+     * SIGPIPE kill the process (POSIX; Winsock never raises signals). */
+    if (c->sent < c->length) {
+        const char *data = c->pending != NULL ? c->pending : readbuf;
+        result = send(ClientSocket, data + c->sent, c->length - c->sent, MSG_NOSIGNAL);
+        if (result != SOCKET_ERROR) {
+            c->sent += result;
             c->echoed += (unsigned long long)result;
             c->last_active_ms = now;
-            if (c->pending_sent == c->pending_length) {
-                free(c->pending); /* all echoed: the client costs no buffer again */
-                c->pending = NULL;
-            }
         } else if (!net_would_block(net_last_error())) {
-            report_client_error("send to", c->peer);
-            return 0;
+            report_client_error("send to", peer);
+            return -1;
         } else if ((revents & POLLHUP) && !(revents & POLLOUT)) {
             /* WSAPoll() goes on reporting POLLHUP once the client has shut down its side,
              * whatever we ask for (seen under Wine): waiting for room to send to a client
@@ -186,152 +200,91 @@ static int serve_ready_client(struct client *c, short revents, long long now, ch
             c->parked_until_ms = now + PARK_MS;
         }
     }
-    //! [write]
+    //! [echo]
 
-    //! [read]
-    /* POLLHUP and POLLERR count as readable: recv() then returns 0 or the error. WSAPoll()
-     * reports an orderly close as POLLHUP without POLLIN. */
-    if (c->pending == NULL && !c->finished_sending && (revents & (POLLIN | POLLHUP | POLLERR))) {
-        result = recv(c->ClientSocket, readbuf, READ_BUFLEN, 0);
-        if (result > 0) {
-            c->last_active_ms = now;
-            /* Echo at once: send() on a non-blocking socket takes what fits in the socket's
-             * buffer and returns. Usually that is everything. */
-            int sent = send(c->ClientSocket, readbuf, result, MSG_NOSIGNAL);
-            if (sent == SOCKET_ERROR) {
-                if (!net_would_block(net_last_error())) {
-                    report_client_error("send to", c->peer);
-                    return 0;
-                }
-                sent = 0;
-            }
-            c->echoed += (unsigned long long)sent;
-            if (sent < result) {
-                /* The rest waits for room; the shared buffer is the next client's now. */
-                c->pending = malloc((size_t)(result - sent));
-                if (c->pending == NULL) {
-                    report_message("out of memory: closing %s", c->peer);
-                    return 0;
-                }
-                memcpy(c->pending, readbuf + sent, (size_t)(result - sent));
-                c->pending_length = (size_t)(result - sent);
-                c->pending_sent = 0;
-            }
-        } else if (result == 0) {
-            c->finished_sending = 1;
-        } else if (!net_would_block(net_last_error())) {
-            report_client_error("recv from", c->peer);
-            return 0;
+    //! [keep]
+    /* All echoed: a copy is freed, and the client costs no buffer again. Not all: what is
+     * left must leave the shared buffer, which the next client's recv() overwrites. */
+    if (c->sent == c->length) {
+        free(c->pending);
+        c->pending = NULL;
+    } else if (c->pending == NULL) {
+        char *rest = malloc((size_t)(c->length - c->sent));
+        if (rest == NULL) {
+            report_message("out of memory: closing %s", peer);
+            return -1;
         }
+        memcpy(rest, readbuf + c->sent, (size_t)(c->length - c->sent));
+        c->pending = rest;
+        c->length -= c->sent;
+        c->sent = 0;
     }
-    //! [read]
+    //! [keep]
+    /* received == 0: the client shut down its sending side, and everything it sent has been
+     * echoed (it is read only when nothing waits). */
+    if (received != 0)
+        return 1;
 
-    //! [finish]
-    /* The client has sent everything and has all of it back: step 7's orderly end. */
-    if (c->finished_sending && c->pending == NULL) {
-        if (shutdown(c->ClientSocket, SD_SEND) == SOCKET_ERROR) {
-            report_client_error("shutdown of", c->peer);
-            return 0;
-        }
-        /* stdout is not a socket of the loop: if whoever reads it falls behind, this write
-         * waits, and so does every client. Servers under real load log less, or log from
-         * another thread. */
-        printf("served %s: echoed %llu bytes\n", c->peer, c->echoed);
-        fflush(stdout);
-        return 0;
+    //! [half-close]
+    /* Our direction ends too: the FIN follows the last echoed byte, so the client reads
+     * everything and then the end of the stream (recv() returns 0 there). Here closesocket()
+     * would send the same FIN, since nothing is left unread, but it would say nothing if the
+     * client had reset the connection meanwhile: shutdown() fails then, and we know. (With
+     * unread data, closesocket() sends a reset instead on Linux, Windows and macOS, and a
+     * client may lose its echo; FreeBSD, OpenBSD and NetBSD discard the data and send FIN.) */
+    if (shutdown(ClientSocket, SD_SEND) == SOCKET_ERROR) {
+        report_client_error("shutdown of", peer);
+        return -1;
     }
-    //! [finish]
-    return 1;
+    //! [half-close]
+    /* stdout is not a socket of the loop: if whoever reads it falls behind, this write waits,
+     * and so does every client. Servers under real load log less, or from another thread. */
+    printf("served %s: echoed %llu bytes\n", peer, c->echoed);
+    fflush(stdout);
+    return 0;
 }
 
-/**
- * Accepts the connections waiting on the non-blocking listener and appends them to the
- * arrays, up to @p room of them. Returns 0, or -1 if the listening socket itself failed
- * (after a report). Sets @p paused_until when out of descriptors.
- */
-static int accept_clients(SOCKET ListenSocket, struct pollfd **fds, struct client ***clients,
-                          size_t *count, size_t *capacity, unsigned long *accepted,
-                          unsigned long room, long long now, long long *paused_until)
+/** Adds a connection to the loop's arrays, growing them if full. Returns 0, or -1 when out of
+ *  memory (after a report: the caller closes the socket). */
+static int add_client(struct pollfd **fds, struct client ***clients, size_t *count,
+                      size_t *capacity, SOCKET ClientSocket, const char *peer, long long now)
 {
-    struct sockaddr_storage peer;
-    socklen_t peer_len;
-    SOCKET ClientSocket;
-
-    /* A few at a time: a flood of new connections must not starve the clients already in. */
-    for (unsigned long i = 0; i < ACCEPT_BATCH && i < room; i++) {
-        //! [accept]
-        peer_len = sizeof peer;
-        ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
-        if (ClientSocket == INVALID_SOCKET) {
-            int err = net_last_error();
-            if (net_would_block(err))
-                return 0; /* nobody left in the backlog */
-            enum net_accept_failure kind = net_classify_accept_error(err);
-            report_error_code("accept", err);
-            if (kind == NET_ACCEPT_FATAL)
-                return -1;
-            if (kind == NET_ACCEPT_BACK_OFF) {
-                /* The connection stays queued, so the listener stays readable: polling it
-                 * would wake the loop at once, forever. Leave it out for a while instead;
-                 * the clients already connected are served meanwhile, and free descriptors
-                 * as they leave. */
-                *paused_until = now + BACK_OFF_MS;
-                return 0;
-            }
-            continue;
+    //! [grow]
+    if (*count == *capacity) {
+        /* Double the arrays: pollfd entries must be contiguous for poll(). */
+        size_t bigger = *capacity * 2;
+        struct pollfd *more_fds = realloc(*fds, bigger * sizeof **fds);
+        if (more_fds != NULL)
+            *fds = more_fds;
+        struct client **more_clients =
+            more_fds != NULL ? realloc(*clients, bigger * sizeof **clients) : NULL;
+        if (more_clients == NULL) {
+            report_message("out of memory: closing %s", peer);
+            return -1;
         }
-        //! [accept]
-        char peer_name[NET_ADDRESS_STRLEN];
-        net_format_address((struct sockaddr *)&peer, peer_len, peer_name, sizeof peer_name);
-        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
-            report_client_error(NET_NONBLOCKING_CALL " on", peer_name);
-            closesocket(ClientSocket);
-            continue;
-        }
-        //! [grow]
-        if (*count == *capacity) {
-            /* Double the arrays: pollfd entries must be contiguous for poll(). */
-            size_t bigger = *capacity * 2;
-            struct pollfd *more_fds = realloc(*fds, bigger * sizeof **fds);
-            if (more_fds != NULL)
-                *fds = more_fds;
-            struct client **more_clients =
-                more_fds != NULL ? realloc(*clients, bigger * sizeof **clients) : NULL;
-            if (more_clients == NULL) {
-                report_message("out of memory: closing a new connection");
-                closesocket(ClientSocket);
-                return 0;
-            }
-            *clients = more_clients;
-            *capacity = bigger;
-        }
-        //! [grow]
-        struct client *c = calloc(1, sizeof *c);
-        if (c == NULL) {
-            report_message("out of memory: closing a new connection");
-            closesocket(ClientSocket);
-            return 0;
-        }
-        c->ClientSocket = ClientSocket;
-        memcpy(c->peer, peer_name, sizeof c->peer);
-        c->last_active_ms = now;
-        (*clients)[*count] = c;
-        (*fds)[*count].fd = ClientSocket;
-        (*count)++;
-        (*accepted)++;
+        *clients = more_clients;
+        *capacity = bigger;
     }
+    //! [grow]
+    struct client *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        report_message("out of memory: closing %s", peer);
+        return -1;
+    }
+    c->ClientSocket = ClientSocket;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    c->last_active_ms = now;
+    (*clients)[(*count)++] = c;
     return 0;
 }
 
 /** Closes client @p i and moves the last one into its place; the order does not matter. */
-static void remove_client(struct pollfd *fds, struct client **clients, size_t *count, size_t i)
+static void remove_client(struct client **clients, size_t *count, size_t i)
 {
     closesocket(clients[i]->ClientSocket);
     free(clients[i]->pending);
     free(clients[i]);
-    (*count)--;
-    fds[i] = fds[*count];
-    clients[i] = clients[*count];
+    clients[i] = clients[--*count];
 }
 
 int main(int argc, char **argv)
@@ -342,6 +295,8 @@ int main(int argc, char **argv)
     SOCKET ListenSocket = INVALID_SOCKET;
     struct sockaddr_storage bound;
     socklen_t bound_len;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
     char address[NET_ADDRESS_STRLEN];
     /* Entry 0 of both arrays is the listening socket (clients[0] stays NULL); entries 1 to
      * count - 1 are the clients, fds[i] belonging to clients[i]. */
@@ -496,24 +451,27 @@ int main(int argc, char **argv)
     clients[0] = NULL;
 
     //! [event-loop]
-    while (!stop_requested) {
+    /* Until Ctrl-C, or until --clients N have been accepted and served. */
+    while (!stop_requested && (opts.clients == 0 || accepted < opts.clients || count > 1)) {
         long long now = net_now_ms();
         int timeout = STOP_CHECK_MS;
         unsigned long served_now = (unsigned long)(count - 1);
 
+        //! [close-listener]
         if (ListenSocket != INVALID_SOCKET && opts.clients != 0 && accepted >= opts.clients) {
             /* --clients N: all N accepted. Refuse the next ones rather than queue them. */
             closesocket(ListenSocket);
             ListenSocket = INVALID_SOCKET;
         }
-        if (ListenSocket == INVALID_SOCKET && count == 1)
-            break; /* --clients N: all N served */
+        //! [close-listener]
+        //! [client-limit]
         if (served_now >= opts.max_clients && !said_full) {
             printf("%lu clients at once: new connections wait until one leaves\n",
                    opts.max_clients);
             fflush(stdout);
         }
         said_full = served_now >= opts.max_clients;
+        //! [client-limit]
 
         /* Say, for every socket, what the loop waits for. poll() takes the whole list on
          * every call: the kernel looks at each entry, so a call costs time in proportion
@@ -522,14 +480,12 @@ int main(int argc, char **argv)
         int accepting = ListenSocket != INVALID_SOCKET && !said_full;
         fds[0].fd = ListenSocket;
         fds[0].events = accepting && now >= listener_paused_until ? POLLIN : 0;
-        fds[0].revents = 0;
         if (accepting && now < listener_paused_until && listener_paused_until - now < timeout)
             timeout = (int)(listener_paused_until - now);
         for (size_t i = 1; i < count; i++) {
             struct client *c = clients[i];
             fds[i].fd = now < c->parked_until_ms ? INVALID_SOCKET : c->ClientSocket;
             fds[i].events = wanted_events(c);
-            fds[i].revents = 0;
             if (now < c->parked_until_ms && timeout > PARK_MS)
                 timeout = PARK_MS;
         }
@@ -547,31 +503,66 @@ int main(int argc, char **argv)
         now = net_now_ms();
         for (size_t i = count - 1; i >= 1; i--) {
             struct client *c = clients[i];
-            int keep = 1;
+            int result = 1;
             /* (An entry left out of poll() has nothing to report; Wine marks it POLLNVAL.) */
             if (fds[i].fd != INVALID_SOCKET && fds[i].revents != 0)
-                keep = serve_ready_client(c, fds[i].revents, now, readbuf);
+                result = serve_ready_client(c, fds[i].revents, now, readbuf);
             //! [idle-timeout]
             /* Any byte that moves, either way, resets the timer: a client that trickles one
              * byte now and then is never idle. (A total deadline, or a minimum rate, would
              * close it too: see the exercises.) */
-            if (keep && now - c->last_active_ms >= idle_timeout_ms) {
+            if (result == 1 && now - c->last_active_ms >= idle_timeout_ms) {
                 report_message("closing %s: nothing moved for %lld s", c->peer,
                                idle_timeout_ms / 1000);
-                keep = 0;
+                result = -1;
             }
             //! [idle-timeout]
-            if (!keep)
-                remove_client(fds, clients, &count, i);
+            if (result != 1)
+                remove_client(clients, &count, i);
         }
 
-        if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) != 0 && accepting) {
-            unsigned long room = opts.max_clients - (unsigned long)(count - 1);
-            if (opts.clients != 0 && opts.clients - accepted < room)
-                room = opts.clients - accepted;
-            if (accept_clients(ListenSocket, &fds, &clients, &count, &capacity, &accepted, room,
-                               now, &listener_paused_until) != 0)
-                goto cleanup;
+        /* New connections, up to ACCEPT_BATCH a turn: a flood of them must neither starve the
+         * clients already in nor wait a turn of the whole loop each. */
+        if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) == 0 || !accepting)
+            continue;
+        for (int i = 0; i < ACCEPT_BATCH && count - 1 < opts.max_clients &&
+                        (opts.clients == 0 || accepted < opts.clients);
+             i++) {
+            peer_len = sizeof peer;
+            SOCKET ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
+            if (ClientSocket == INVALID_SOCKET) {
+                /* Most failures concern that one connection (the client gave up before it was
+                 * accepted) or pass (out of descriptors until another client leaves): only a
+                 * broken listening socket ends the server. */
+                int err = net_last_error();
+                if (net_would_block(err))
+                    break; /* none left in the backlog, or gone, or interrupted (EINTR) */
+                enum net_accept_failure kind = net_classify_accept_error(err);
+                report_error_code("accept", err);
+                if (kind == NET_ACCEPT_FATAL)
+                    goto cleanup;
+                //! [listener-pause]
+                /* The connection stays queued, so the listener stays readable: polling it would
+                 * wake the loop at once, for ever. Leave it out for a while instead (a sleep
+                 * would stop every client); the clients already in are served meanwhile, and
+                 * free descriptors as they leave. */
+                if (kind == NET_ACCEPT_BACK_OFF) {
+                    listener_paused_until = now + BACK_OFF_MS;
+                    break;
+                }
+                //! [listener-pause]
+                continue;
+            }
+            accepted++;
+            net_format_address((struct sockaddr *)&peer, peer_len, address, sizeof address);
+            /* Non-blocking, so that no call on it waits: see serve_ready_client(). An
+             * accepted socket takes its listener's mode on Windows and the BSDs, but not on
+             * Linux: so, always. */
+            if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
+                report_client_error(NET_NONBLOCKING_CALL " on", address);
+            else if (add_client(&fds, &clients, &count, &capacity, ClientSocket, address, now) == 0)
+                continue; /* the loop's now: remove_client() closes it */
+            closesocket(ClientSocket);
         }
     }
     //! [event-loop]
@@ -585,7 +576,7 @@ int main(int argc, char **argv)
 
 cleanup:
     while (count > 1)
-        remove_client(fds, clients, &count, count - 1);
+        remove_client(clients, &count, count - 1);
     free(clients);
     free(fds);
     //! [cleanup]

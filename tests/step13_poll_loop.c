@@ -1,0 +1,40 @@
+/**
+ * @file step13_poll_loop.c
+ * @brief Step 13's own tests: Ctrl-C ends the loop's one wait, even with every client silent,
+ *        and closes every client. What it shares with the other servers of many clients is
+ *        in many_clients.c; what it shares with the servers of one client after another, in
+ *        step08_accept_loop.c.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+
+TEST(ctrl_c_closes_every_client_and_exits_while_all_are_silent)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET silent[2];
+    for (int i = 0; i < 2; i++) {
+        silent[i] = client_connect(server.host, server.port);
+        client_echo_byte(silent[i], 'x'); /* in the loop's hands, and silent from now on */
+    }
+    /* Nothing is ready: the loop sits in poll(). Ctrl-C must end that wait. */
+    long long start = harness_now_ms();
+    child_interrupt(server.process);
+    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
+    long long ms_from_ctrl_c_to_exit = harness_now_ms() - start;
+    printf("stopped %lld ms after Ctrl-C\n", ms_from_ctrl_c_to_exit);
+    /* The loop looks at its stop flag every 200 ms; allow for a slow or emulated machine. */
+    ASSERT_LT(ms_from_ctrl_c_to_exit, 3000);
+    ASSERT_CONTAINS(child_stderr(server.process), "stopping: closing 2 connections\n");
+    ASSERT_CONTAINS(child_stdout(server.process), "shut down after 2 clients\n");
+    for (int i = 0; i < 2; i++) {
+        client_expect_closed(silent[i], HARNESS_DEADLINE_MS);
+        closesocket(silent[i]);
+    }
+    child_free(server.process);
+}
+
+static const struct test_case tests[] = {
+    TEST_CASE(ctrl_c_closes_every_client_and_exits_while_all_are_silent),
+};
+TEST_MAIN(tests)
