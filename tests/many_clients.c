@@ -20,11 +20,12 @@
 
 /**
  * How many clients connect at once in the big test: a thread each in step 12, as many
- * sockets in the poll set of steps 13 and 14 (far past the 64 that select() takes on Windows by default).
- * Wine: measured on this project's 2-core machine with Wine 8.0, both servers get every
- * byte back to 1000 clients at once (the thread server in 12.6 s, the event loop in 4.2 s), 2000 (29 s and
- * 31 s) and 4000 (92 s and 83 s): Wine's sockets go through its wineserver, so the time
- * grows faster than the count. The test stays at 500 there too, a few seconds.
+ * sockets in the poll set of steps 13 and 14 (far past the 64 that select() takes on Windows
+ * by default). Wine: measured on this project's 2-core machine with Wine 8.0, both servers
+ * (steps 12 and 14) get every byte back to 1000 clients at once (the thread server in 12.6 s,
+ * the event loop in 4.2 s), 2000 (29 s and 31 s) and 4000 (92 s and 83 s): Wine's sockets go
+ * through its wineserver, so the time grows faster than the count. The test stays at 500
+ * there too, a few seconds.
  */
 #define MANY_CLIENTS 500
 
