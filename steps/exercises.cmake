@@ -107,12 +107,19 @@ tutorial_exercise(12-threads client-limit
   KEEP "    under = 1; /* no limit yet */"
   USES max said_so)
 
-tutorial_exercise(14-event-loop poll
-  "Wait until a socket is ready or the timeout passes: net_poll(fds, count, timeout) (poll() on POSIX, WSAPoll() on Windows). On failure: report_socket_error(NET_POLL_CALL) and goto cleanup."
-  KEEP "        int ready = 0;\n        (void)ready;")
-tutorial_exercise(14-event-loop read
-  "If the client may be read (no echo waiting, not finished) and poll() said readable (POLLIN, POLLHUP or POLLERR): recv() into readbuf; bytes: echo them at once with send() and keep in c->pending only what the socket did not take; 0: c->finished_sending = 1; an error that is not \"would block\": report_client_error(\"recv from\", c->peer) and return 0."
-  USES readbuf)
+tutorial_exercise(13-poll-loop poll
+  "Wait until one of the sockets in fds is ready, for at most STOP_CHECK_MS so that the loop looks at its stop flag: int ready = net_poll(fds, count, STOP_CHECK_MS) (poll() on POSIX, WSAPoll() on Windows). On failure (SOCKET_ERROR): report_socket_error(NET_POLL_CALL) and goto cleanup.")
+tutorial_exercise(13-poll-loop echo
+  "Echo what waits (c->sent < c->length): send() from c->recvbuf + c->sent the c->length - c->sent bytes, with MSG_NOSIGNAL, and add what it took to c->sent and c->echoed. \"Would block\" (net_would_block()): leave the rest for a later turn, when poll() says POLLOUT. Another failure: report_client_error(\"send to\", peer) and return -1."
+  USES result)
+
+tutorial_exercise(14-event-loop keep
+  "What send() did not take still lies in readbuf, which the next client's recv() overwrites. If some is left and c->pending is NULL, copy the rest ([c->sent, c->length)) into a malloc()'d c->pending and set c->length and c->sent to match (out of memory: report_message(\"out of memory: closing %s\", peer) and return -1). Once all is sent: free(c->pending), set it to NULL.")
+tutorial_exercise(14-event-loop idle-timeout
+  "Close a client when nothing has moved for idle_timeout_ms (now - c->last_active_ms): report_message(\"closing %s: nothing moved for %lld s\", c->peer, idle_timeout_ms / 1000) and set result to -1, so that the loop closes it. Only a client it keeps (result == 1)."
+  USES idle_timeout_ms)
+tutorial_exercise(14-event-loop listener-pause
+  "Out of descriptors or memory (kind == NET_ACCEPT_BACK_OFF): leave the listener out of poll() for BACK_OFF_MS (listener_paused_until = now + BACK_OFF_MS), and break out of the accepting. A sleep would stop every client; asking again at once would spin.")
 
 tutorial_exercise(17-completion-ports backpressure
   "A receive completed with data: echo it (continue_echo()), and post the next receive only once the echo is sent, so that a client that reads nothing is not read from.")
