@@ -6,7 +6,8 @@
  *        leaves IPv4 to others. (Each step proves the lessons it carries: these are step 3's
  *        and step 10's.)
  *
- * Run as `server_basics TEST PROGRAM`; the program takes --clients and --idle-timeout.
+ * Run as `server_basics TEST PROGRAM`; the program takes --clients and --idle-timeout (step 13,
+ * which has no --idle-timeout, runs the two tests that need none).
  */
 #include "harness.h"
 

@@ -261,7 +261,6 @@ lesson(v6only-12 STEP 12-threads
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 
-
 # Step 13: the poll loop.
 lesson(loop-nonblocking-clients STEP 13-poll-loop
   TEST step13_an_idle_client_and_one_that_does_not_read_hold_up_nobody
