@@ -297,7 +297,7 @@ lesson(loop-read-when-echoed STEP 13-poll-loop
   REPLACE2 [[    if (revents & (POLLIN | POLLHUP | POLLERR)) {]])
 lesson(loop-one-client-fails STEP 13-poll-loop
   TEST step13_survives_a_client_that_resets_mid_transfer
-  LESSON "A failure that concerns one client closes that client only; the loop goes on."
+  LESSON "A failure that concerns one client closes that client only, and the loop goes on."
   WHAT "let one client's failure end the server"
   FIND [[
             if (fds[i].revents != 0 && serve_ready_client(clients[i], fds[i].revents) != 1)
