@@ -115,7 +115,7 @@ static short wanted_events(const struct client *c)
 {
     /* While part of an echo waits in recvbuf, there is nowhere to read to: wait for room to
      * send. What the client sends meanwhile waits in the kernel's buffers. */
-    return c->sent < c->length ? POLLOUT : POLLIN;
+    return (short)(c->sent < c->length ? POLLOUT : POLLIN);
 }
 //! [wanted-events]
 
@@ -393,7 +393,7 @@ int main(int argc, char **argv)
          * every call: the kernel looks at each entry, so a call costs time in proportion
          * to the number of clients, busy or not. */
         int accepting = opts.clients == 0 || accepted < opts.clients;
-        fds[0].events = accepting ? POLLIN : 0;
+        fds[0].events = (short)(accepting ? POLLIN : 0);
         for (size_t i = 1; i < count; i++) {
             fds[i].fd = clients[i]->ClientSocket;
             fds[i].events = wanted_events(clients[i]);

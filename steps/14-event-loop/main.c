@@ -140,7 +140,7 @@ static short wanted_events(const struct client *c)
      * shared buffer would have room. Its data waits in the kernel's buffers; when those fill
      * up, TCP tells the client to stop sending. The server keeps at most one read's worth
      * per client, however fast the client sends. */
-    return c->sent < c->length ? POLLOUT : POLLIN;
+    return (short)(c->sent < c->length ? POLLOUT : POLLIN);
 }
 //! [wanted-events]
 
@@ -479,7 +479,7 @@ int main(int argc, char **argv)
          * poll() and by WSAPoll() alike. */
         int accepting = ListenSocket != INVALID_SOCKET && !said_full;
         fds[0].fd = ListenSocket;
-        fds[0].events = accepting && now >= listener_paused_until ? POLLIN : 0;
+        fds[0].events = (short)(accepting && now >= listener_paused_until ? POLLIN : 0);
         if (accepting && now < listener_paused_until && listener_paused_until - now < timeout)
             timeout = (int)(listener_paused_until - now);
         for (size_t i = 1; i < count; i++) {

@@ -291,8 +291,8 @@ lesson(loop-read-when-echoed STEP 13-poll-loop
   TEST step13_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
   LESSON "A client is read from only once its last echo has gone out: until then, its buffer holds that echo."
   WHAT "read a client while part of its echo still waits: the new bytes overwrite the old"
-  FIND [[    return c->sent < c->length ? POLLOUT : POLLIN;]]
-  REPLACE [[    return c->sent < c->length ? POLLOUT | POLLIN : POLLIN;]]
+  FIND [[    return (short)(c->sent < c->length ? POLLOUT : POLLIN);]]
+  REPLACE [[    return (short)(c->sent < c->length ? POLLOUT | POLLIN : POLLIN);]]
   FIND2 [[    if (c->sent == c->length && (revents & (POLLIN | POLLHUP | POLLERR))) {]]
   REPLACE2 [[    if (revents & (POLLIN | POLLHUP | POLLERR)) {]])
 lesson(loop-one-client-fails STEP 13-poll-loop
@@ -345,8 +345,8 @@ lesson(backpressure STEP 14-event-loop
   TEST step14_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
   LESSON "The event loop stops reading a client whose echo waits, and resumes when the client reads."
   WHAT "read a client even while its last echo still waits"
-  FIND [[    return c->sent < c->length ? POLLOUT : POLLIN;]]
-  REPLACE [[    return c->sent < c->length ? POLLOUT | POLLIN : POLLIN;]]
+  FIND [[    return (short)(c->sent < c->length ? POLLOUT : POLLIN);]]
+  REPLACE [[    return (short)(c->sent < c->length ? POLLOUT | POLLIN : POLLIN);]]
   FIND2 [[    if (c->sent == c->length && (revents & (POLLIN | POLLHUP | POLLERR))) {]]
   REPLACE2 [[    if (revents & (POLLIN | POLLHUP | POLLERR)) {]])
 lesson(shared-buffer STEP 14-event-loop
