@@ -108,18 +108,23 @@ tutorial_exercise(12-threads client-limit
   USES max said_so)
 
 tutorial_exercise(13-poll-loop poll
-  "Wait until one of the sockets in fds is ready, for at most STOP_CHECK_MS so that the loop looks at its stop flag: int ready = net_poll(fds, count, STOP_CHECK_MS) (poll() on POSIX, WSAPoll() on Windows). On failure (SOCKET_ERROR): report_socket_error(NET_POLL_CALL) and goto cleanup.")
+  "Wait until one of the sockets in fds is ready, for at most STOP_CHECK_MS so that the loop looks at its stop flag: int ready = net_poll(fds, count, STOP_CHECK_MS) (poll() on POSIX, WSAPoll() on Windows). On failure (SOCKET_ERROR): report_socket_error(NET_POLL_CALL) and goto cleanup."
+  TODO_PT "Espere até um dos sockets de fds ficar pronto, por no máximo STOP_CHECK_MS, para o laço olhar a flag de parada: int ready = net_poll(fds, count, STOP_CHECK_MS) (poll() no POSIX, WSAPoll() no Windows). Se falhar (SOCKET_ERROR): report_socket_error(NET_POLL_CALL) e goto cleanup.")
 tutorial_exercise(13-poll-loop echo
   "Echo what waits (c->sent < c->length): send() from c->recvbuf + c->sent the c->length - c->sent bytes, with MSG_NOSIGNAL, and add what it took to c->sent and c->echoed. \"Would block\" (net_would_block()): leave the rest for a later turn, when poll() says POLLOUT. Another failure: report_client_error(\"send to\", peer) and return -1."
+  TODO_PT "Devolva o eco do que espera (c->sent < c->length): send() a partir de c->recvbuf + c->sent dos c->length - c->sent bytes, com MSG_NOSIGNAL, e some o que ele aceitou em c->sent e em c->echoed. \"Bloquearia\" (net_would_block()): deixe o resto para uma volta seguinte, quando poll() disser POLLOUT. Outra falha: report_client_error(\"send to\", peer) e devolva -1."
   USES result)
 
 tutorial_exercise(14-event-loop keep
-  "What send() did not take still lies in readbuf, which the next client's recv() overwrites. If some is left and c->pending is NULL, copy the rest ([c->sent, c->length)) into a malloc()'d c->pending and set c->length and c->sent to match (out of memory: report_message(\"out of memory: closing %s\", peer) and return -1). Once all is sent: free(c->pending), set it to NULL.")
+  "What send() did not take still lies in readbuf, which the next client's recv() overwrites. If some is left and c->pending is NULL, copy the rest ([c->sent, c->length)) into a malloc()'d c->pending and set c->length and c->sent to match (out of memory: report_message(\"out of memory: closing %s\", peer) and return -1). Once all is sent: free(c->pending), set it to NULL."
+  TODO_PT "O que send() não aceitou ainda está em readbuf, que o recv() do próximo cliente sobrescreve. Se sobrou algo e c->pending é NULL, copie o resto ([c->sent, c->length)) para um c->pending alocado com malloc() e ajuste c->length e c->sent (sem memória: report_message(\"out of memory: closing %s\", peer) e devolva -1). Quando tudo tiver saído: free(c->pending) e ponha NULL nele.")
 tutorial_exercise(14-event-loop idle-timeout
   "Close a client when nothing has moved for idle_timeout_ms (now - c->last_active_ms): report_message(\"closing %s: nothing moved for %lld s\", c->peer, idle_timeout_ms / 1000) and set result to -1, so that the loop closes it. Only a client it keeps (result == 1)."
+  TODO_PT "Feche um cliente quando nada se moveu por idle_timeout_ms (now - c->last_active_ms): report_message(\"closing %s: nothing moved for %lld s\", c->peer, idle_timeout_ms / 1000) e ponha -1 em result, para o laço fechá-lo. Só para um cliente que ele mantém (result == 1)."
   USES idle_timeout_ms)
 tutorial_exercise(14-event-loop listener-pause
-  "Out of descriptors or memory (kind == NET_ACCEPT_BACK_OFF): leave the listener out of poll() for BACK_OFF_MS (listener_paused_until = now + BACK_OFF_MS), and break out of the accepting. A sleep would stop every client; asking again at once would spin.")
+  "Out of descriptors or memory (kind == NET_ACCEPT_BACK_OFF): leave the listener out of poll() for BACK_OFF_MS (listener_paused_until = now + BACK_OFF_MS), and break out of the accepting. A sleep would stop every client; asking again at once would spin."
+  TODO_PT "Sem descritores ou sem memória (kind == NET_ACCEPT_BACK_OFF): tire o socket de escuta do poll() por BACK_OFF_MS (listener_paused_until = now + BACK_OFF_MS) e saia do laço de aceitar. Dormir pararia todos os clientes; perguntar de novo na hora giraria em falso.")
 
 tutorial_exercise(17-completion-ports backpressure
   "A receive completed with data: echo it (continue_echo()), and post the next receive only once the echo is sent, so that a client that reads nothing is not read from.")

@@ -265,6 +265,7 @@ lesson(v6only-12 STEP 12-threads
 lesson(loop-nonblocking-clients STEP 13-poll-loop
   TEST step13_an_idle_client_and_one_that_does_not_read_hold_up_nobody
   LESSON "No call but poll() may wait: every client's socket is non-blocking, so a client that reads nothing holds up nobody."
+  LESSON_PT "Nenhuma chamada além de poll() pode esperar: o socket de cada cliente é não bloqueante, e um cliente que não lê nada não segura ninguém."
   WHAT "keep the clients' sockets blocking (Linux hands them out so): a send() to a client that reads nothing stops the whole loop"
   FIND [[
         if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
@@ -274,6 +275,7 @@ lesson(loop-nonblocking-clients STEP 13-poll-loop
 lesson(loop-nonblocking-windows STEP 13-poll-loop PLATFORM windows
   TEST step13_ctrl_c_stops_it_at_once_while_a_client_reads_nothing
   LESSON "On Windows too, only non-blocking sockets let Ctrl-C stop a loop whose client reads nothing."
+  LESSON_PT "No Windows também, só sockets não bloqueantes deixam o Ctrl-C parar um laço cujo cliente não lê nada."
   WHAT "keep the listener and so its clients blocking: a send() to a client that reads nothing waits, and Windows' console handler cannot interrupt it"
   FIND [[
         if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR)
@@ -285,11 +287,13 @@ lesson(loop-nonblocking-windows STEP 13-poll-loop PLATFORM windows
 lesson(loop-keep-the-rest STEP 13-poll-loop
   TEST step13_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
   LESSON "What send() does not take waits in the client's struct, and goes out when poll() reports room (POLLOUT)."
+  LESSON_PT "O que send() não aceita espera no struct do cliente, e sai quando poll() informa espaço (POLLOUT)."
   WHAT "count a partial send as whole: the rest of the echo is lost"
   FIND [[            c->sent += result;]] REPLACE [[            c->sent = c->length;]])
 lesson(loop-read-when-echoed STEP 13-poll-loop
   TEST step13_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
   LESSON "A client is read from only once its last echo has gone out: until then, its buffer holds that echo."
+  LESSON_PT "Um cliente só é lido depois que o último eco saiu: até lá, o buffer dele guarda esse eco."
   WHAT "read a client while part of its echo still waits: the new bytes overwrite the old"
   FIND [[    return (short)(c->sent < c->length ? POLLOUT : POLLIN);]]
   REPLACE [[    return (short)(c->sent < c->length ? POLLOUT | POLLIN : POLLIN);]]
@@ -298,6 +302,7 @@ lesson(loop-read-when-echoed STEP 13-poll-loop
 lesson(loop-one-client-fails STEP 13-poll-loop
   TEST step13_survives_a_client_that_resets_mid_transfer
   LESSON "A failure that concerns one client closes that client only, and the loop goes on."
+  LESSON_PT "Uma falha que diz respeito a um só cliente fecha só esse cliente, e o laço continua."
   WHAT "let one client's failure end the server"
   FIND [[
             if (fds[i].revents != 0 && serve_ready_client(clients[i], fds[i].revents) != 1)
@@ -311,32 +316,38 @@ lesson(loop-one-client-fails STEP 13-poll-loop
 lesson(loop-stop-handler STEP 13-poll-loop
   TEST step13_ctrl_c_closes_every_client_and_exits_while_all_are_silent
   LESSON "Ctrl-C sets the stop flag that the loop looks at after each poll(), so the server closes every client and exits 0."
+  LESSON_PT "Ctrl-C liga a flag de parada que o laço consulta depois de cada poll(), e o servidor fecha todos os clientes e sai com 0."
   WHAT "install no Ctrl-C handler: the process dies, and no client is closed in order"
   FIND [[    if (install_stop_handler() != 0) {]] REPLACE [[    if (0) {]])
 lesson(loop-stop-handler-windows STEP 13-poll-loop PLATFORM windows
   TEST step13_ctrl_c_closes_every_client_and_exits_while_all_are_silent
   LESSON "On Windows, a console handler turns Ctrl-C into the loop's stop flag."
+  LESSON_PT "No Windows, um handler de console transforma o Ctrl-C na flag de parada do laço."
   WHAT "install no console handler: Ctrl-Break ends the process, and no client is closed in order"
   FIND [[    if (install_stop_handler() != 0) {]] REPLACE [[    if (0) {]])
 lesson(loop-wait-in-slices-windows STEP 13-poll-loop PLATFORM windows
   TEST step13_ctrl_c_closes_every_client_and_exits_while_all_are_silent
   LESSON "The loop's one wait, poll(), lasts at most 200 ms, so that it sees the stop flag: on Windows nothing else ends it."
+  LESSON_PT "A única espera do laço, poll(), dura no máximo 200 ms, para ver a flag de parada: no Windows nada mais a interrompe."
   WHAT "wait in poll() without a time limit: the console handler sets the flag, and nothing looks at it"
   FIND [[        int ready = net_poll(fds, count, STOP_CHECK_MS);]]
   REPLACE [[        int ready = net_poll(fds, count, -1);]])
 lesson(loop-accept-back-off STEP 13-poll-loop
   TEST step13_out_of_descriptors_pauses_and_recovers
   LESSON "Out of descriptors, accept() fails again at once: the loop pauses before trying again."
+  LESSON_PT "Sem descritores livres, accept() falha de novo na hora: o laço faz uma pausa antes de tentar outra vez."
   WHAT "retry a failed accept() at once: the loop spins, reporting failure after failure"
   FIND [[net_sleep_ms(BACK_OFF_MS);]] REPLACE [[(void)0;]])
 lesson(ignore-sigpipe-13 STEP 13-poll-loop
   TEST step13_survives_the_reader_of_its_output_going_away
   LESSON "An ignored SIGPIPE keeps the loop alive when whoever read its output has gone."
+  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
   WHAT "leave SIGPIPE's default: the server dies, and every client with it, when whoever reads its output has gone"
   FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
 lesson(v6only-13 STEP 13-poll-loop
   TEST step13_an_ipv6_wildcard_server_leaves_ipv4_to_others
   LESSON "The loop on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 
@@ -344,6 +355,7 @@ lesson(v6only-13 STEP 13-poll-loop
 lesson(backpressure STEP 14-event-loop
   TEST step14_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
   LESSON "The event loop stops reading a client whose echo waits, and resumes when the client reads."
+  LESSON_PT "O laço de eventos para de ler um cliente cujo eco está esperando, e volta a ler quando o cliente lê."
   WHAT "read a client even while its last echo still waits"
   FIND [[    return (short)(c->sent < c->length ? POLLOUT : POLLIN);]]
   REPLACE [[    return (short)(c->sent < c->length ? POLLOUT | POLLIN : POLLIN);]]
@@ -352,16 +364,19 @@ lesson(backpressure STEP 14-event-loop
 lesson(shared-buffer STEP 14-event-loop
   TEST step14_an_idle_client_costs_a_few_hundred_bytes
   LESSON "An idle client costs a few hundred bytes: the loop reads into one shared buffer."
+  LESSON_PT "Um cliente ocioso custa algumas centenas de bytes: o laço lê num único buffer compartilhado."
   WHAT "give every client a 64 KiB buffer of its own, used or not"
   FIND [[struct client *c = calloc(1, sizeof *c);]] REPLACE [[struct client *c = calloc(1, sizeof *c + READ_BUFLEN);]])
 lesson(loop-idle-timeout STEP 14-event-loop
   TEST step14_closes_a_silent_client_after_the_idle_timeout
   LESSON "The event loop closes a silent client after the idle timeout."
+  LESSON_PT "O laço de eventos fecha um cliente calado depois do tempo limite de inatividade."
   WHAT "never close a silent client"
   FIND [[if (result == 1 && now - c->last_active_ms >= idle_timeout_ms) {]] REPLACE [[if (0) {]])
 lesson(loop-client-limit STEP 14-event-loop
   TEST step14_at_the_limit_new_connections_wait_until_a_client_leaves
   LESSON "At --max-clients, the loop stops accepting: new connections wait in the backlog until a client leaves."
+  LESSON_PT "Em --max-clients, o laço para de aceitar: as novas conexões esperam no backlog até um cliente sair."
   WHAT "accept every connection, however many"
   FIND [[        int accepting = ListenSocket != INVALID_SOCKET && !said_full;]]
   REPLACE [[        int accepting = ListenSocket != INVALID_SOCKET;]]
@@ -370,35 +385,41 @@ lesson(loop-client-limit STEP 14-event-loop
 lesson(listener-pause STEP 14-event-loop
   TEST step14_out_of_descriptors_the_clients_already_in_are_served_without_a_pause
   LESSON "Out of descriptors, the loop leaves the listener out of poll() for a while instead of sleeping: the clients already in are served meanwhile."
+  LESSON_PT "Sem descritores livres, o laço tira o socket de escuta do poll() por um tempo em vez de dormir: os clientes já conectados continuam sendo atendidos."
   WHAT "sleep for the pause, as step 13 does: every client waits with it"
   FIND [[                    listener_paused_until = now + BACK_OFF_MS;]]
   REPLACE [[                    net_sleep_ms(BACK_OFF_MS);]])
 lesson(listener-pause-no-spin STEP 14-event-loop
   TEST step14_out_of_descriptors_neither_stops_nor_spins
   LESSON "Out of descriptors, the listener stays out of poll() for 250 ms: asked again at once, it would wake the loop at once, for ever."
+  LESSON_PT "Sem descritores livres, o socket de escuta fica fora do poll() por 250 ms: consultado de novo na hora, acordaria o laço na hora, para sempre."
   WHAT "poll the listener again at once after EMFILE: the loop spins, reporting failure after failure"
   FIND [[                    listener_paused_until = now + BACK_OFF_MS;]]
   REPLACE [[                    listener_paused_until = now;]])
 lesson(close-listener-at-n STEP 14-event-loop
   TEST step14_stops_listening_once_the_last_client_it_will_serve_is_in
   LESSON "With --clients N, the loop closes its listener once the last client it will serve is in."
+  LESSON_PT "Com --clients N, o laço fecha o socket de escuta assim que entra o último cliente que ele vai atender."
   WHAT "keep listening once the last client it will serve is in"
   FIND [[if (ListenSocket != INVALID_SOCKET && opts.clients != 0 && accepted >= opts.clients) {]]
   REPLACE [[if (0) {]])
 lesson(ignore-sigpipe-14 STEP 14-event-loop
   TEST step14_survives_the_reader_of_its_output_going_away
   LESSON "An ignored SIGPIPE keeps the event loop alive when whoever read its output has gone."
+  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
   WHAT "leave SIGPIPE's default: the server dies, and every client with it, when whoever reads its output has gone"
   FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
 lesson(reuse-address-14 STEP 14-event-loop
   TEST step14_restarts_at_once_on_the_port_its_last_run_used
   LESSON "The event loop restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
   WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
   FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
         SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
 lesson(v6only-14 STEP 14-event-loop
   TEST step14_an_ipv6_wildcard_server_leaves_ipv4_to_others
   LESSON "The event loop on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 
