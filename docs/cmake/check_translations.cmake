@@ -51,10 +51,10 @@ function(blocks_between variable text open close)
     string(SUBSTRING "${text}" 0 ${end} block)
     # Named by its first word after <open> (a transcript's name), and its hash: a list item
     # may not hold every character a block has.
-    string(REGEX MATCH "^[^ \n]*" first_word "${block}")
     string(LENGTH "${open}" open_length)
     string(SUBSTRING "${block}" ${open_length} -1 rest)
-    string(REGEX MATCH "^[a-z0-9-]*" first_word "${rest}")
+    set(first_word "")
+    string(REGEX MATCH "^[a-z0-9-]+" first_word "${rest}") # (an empty match is an error)
     string(SHA256 hash "${block}")
     string(SUBSTRING "${hash}" 0 16 hash)
     list(APPEND found "${first_word} ${hash}")
