@@ -18,6 +18,8 @@ set(TUTORIAL_STEPS
   11-client
   12-threads
   14-event-loop
+  15-completion-loop
+  16-accept-ahead
   17-completion-ports
   19-process-per-client
   20-conditional-accept
@@ -44,6 +46,7 @@ set(TUTORIAL_STEP_BASES
   11-client=none
   12-threads=10-complete-server
   14-event-loop=10-complete-server
+  15-completion-loop=10-complete-server
   19-process-per-client=10-complete-server
   20-conditional-accept=10-complete-server
 )
