@@ -175,6 +175,7 @@ struct server {
     unsigned long clients_limit; /**< --clients, or 0 */
 };
 
+//! [touch]
 /** Notes that bytes moved on @p c: it goes to the end of the list. */
 static void touch(struct server *server, struct connection *c, long long now)
 {
@@ -182,6 +183,7 @@ static void touch(struct server *server, struct connection *c, long long now)
     link_remove(&c->node);
     link_append(&server->connections, &c->node);
 }
+//! [touch]
 
 /** Frees a connection; only when no operation of it is in flight. */
 static void free_connection(struct server *server, struct connection *c)

@@ -171,6 +171,7 @@ struct port_failure port_post_accept(struct port *port)
 }
 //! [post-accept]
 
+//! [cancel-accepts]
 void port_cancel_accepts(struct port *port)
 {
     for (int i = 0; i < PORT_MAX_ACCEPTS; i++) {
@@ -185,6 +186,7 @@ void port_cancel_accepts(struct port *port)
         operation->closing = 1;
     }
 }
+//! [cancel-accepts]
 
 void port_close_listener(struct port *port)
 {

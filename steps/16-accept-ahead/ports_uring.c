@@ -167,6 +167,7 @@ static void cancel(struct port *port, struct port_operation *operation)
     operation->closing = 1;
 }
 
+//! [cancel-accepts]
 void port_cancel_accepts(struct port *port)
 {
     for (int i = 0; i < PORT_MAX_ACCEPTS; i++) {
@@ -174,6 +175,7 @@ void port_cancel_accepts(struct port *port)
             cancel(port, &port->accepts[i].operation);
     }
 }
+//! [cancel-accepts]
 
 void port_close_listener(struct port *port)
 {

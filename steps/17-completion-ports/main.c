@@ -182,6 +182,7 @@ struct server {
     unsigned long clients_limit; /**< --clients, or 0 */
 };
 
+//! [touch]
 /** Notes that bytes moved on @p c: it goes to the end of the list. */
 static void touch(struct server *server, struct connection *c, long long now)
 {
@@ -189,6 +190,7 @@ static void touch(struct server *server, struct connection *c, long long now)
     link_remove(&c->node);
     link_append(&server->connections, &c->node);
 }
+//! [touch]
 
 static void start_receive(struct server *server, struct connection *c);
 

@@ -171,6 +171,7 @@ struct port_failure port_post_accept(struct port *port)
 }
 //! [post-accept]
 
+//! [cancel-accepts]
 void port_cancel_accepts(struct port *port)
 {
     for (int i = 0; i < PORT_MAX_ACCEPTS; i++) {
@@ -185,6 +186,7 @@ void port_cancel_accepts(struct port *port)
         operation->closing = 1;
     }
 }
+//! [cancel-accepts]
 
 void port_close_listener(struct port *port)
 {
@@ -389,6 +391,7 @@ int port_wait(struct port *port, struct port_completion *completions, int max, i
 }
 //! [wait]
 
+//! [buffer-memory]
 char *port_buffer_new(void)
 {
     /* 64 KiB: Windows' allocation granularity, so no address space is wasted either. */
@@ -399,6 +402,7 @@ void port_buffer_free(char *buffer)
 {
     VirtualFree(buffer, 0, MEM_RELEASE);
 }
+//! [buffer-memory]
 
 void port_free(struct port *port, int all_completed)
 {

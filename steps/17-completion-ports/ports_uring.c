@@ -171,6 +171,7 @@ static void cancel(struct port *port, struct port_operation *operation)
     operation->closing = 1;
 }
 
+//! [cancel-accepts]
 void port_cancel_accepts(struct port *port)
 {
     for (int i = 0; i < PORT_MAX_ACCEPTS; i++) {
@@ -178,6 +179,7 @@ void port_cancel_accepts(struct port *port)
             cancel(port, &port->accepts[i].operation);
     }
 }
+//! [cancel-accepts]
 
 void port_close_listener(struct port *port)
 {
@@ -321,6 +323,7 @@ int port_wait(struct port *port, struct port_completion *completions, int max, i
 }
 //! [wait]
 
+//! [buffer-memory]
 char *port_buffer_new(void)
 {
     void *buffer =
@@ -332,6 +335,7 @@ void port_buffer_free(char *buffer)
 {
     munmap(buffer, PORT_BUFFER_SIZE);
 }
+//! [buffer-memory]
 
 void port_free(struct port *port, int all_completed)
 {
