@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/** The most receive buffers there can be, besides one per connection (--max-clients). */
+/** The most receive buffers there can be (and never more than one per connection). */
 #ifndef BUFFER_LIMIT
 #    define BUFFER_LIMIT 32768
 #endif
