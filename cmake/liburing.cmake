@@ -1,10 +1,11 @@
 # tutorial_find_liburing(<variable> <step>)
 #   The completion steps' io_uring comes through liburing. They use
-#   io_uring_submit_and_wait_timeout() (liburing 2.1; its result was corrected in 2.3, and the
-#   steps read only its sign) and IORING_RECVSEND_POLL_FIRST (in liburing's copy of the kernel
-#   header from 2.2 on): liburing 2.2 or later. Sets <variable> to a target to link with, or
-#   to nothing after saying why <step> is left out: liburing missing, too old, or of a version
-#   nobody states (no pkg-config file, and a header older than 2.4, which has no version).
+#   io_uring_submit_and_wait_timeout() (liburing 2.1; its result was corrected in 2.3) and
+#   IORING_SETUP_SINGLE_ISSUER and IORING_SETUP_DEFER_TASKRUN (Linux 6.0 and 6.1, in liburing's
+#   copy of the kernel's header from 2.3 on): liburing 2.3 or later. Sets <variable> to a target
+#   to link with, or to nothing after saying why <step> is left out: liburing missing, too old,
+#   or of a version nobody states (no pkg-config file, and a header older than 2.4, which has
+#   no version).
 include_guard(GLOBAL)
 include(${CMAKE_CURRENT_LIST_DIR}/optional_library.cmake)
 
@@ -39,9 +40,9 @@ function(tutorial_find_liburing variable step)
     endif()
   endif()
   if(NOT version)
-    message(STATUS "${step}: liburing's version is unknown (no pkg-config file, and a header older than 2.4); it needs 2.2 or later: step left out")
-  elseif(version VERSION_LESS 2.2)
-    message(STATUS "${step}: liburing ${version} found, 2.2 or later needed (Debian: liburing-dev from bookworm on); step left out")
+    message(STATUS "${step}: liburing's version is unknown (no pkg-config file, and a header older than 2.4); it needs 2.3 or later: step left out")
+  elseif(version VERSION_LESS 2.3)
+    message(STATUS "${step}: liburing ${version} found, 2.3 or later needed (Debian: liburing-dev from bookworm on); step left out")
   else()
     set(${variable} ${liburing_target} PARENT_SCOPE)
   endif()

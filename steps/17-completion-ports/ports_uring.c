@@ -204,9 +204,9 @@ struct port_failure port_post_receive(struct port *port, struct port_operation *
      * readable, with the events (or -errno), and holds no buffer meanwhile. io_uring can also
      * take a buffer for a receive from a group provided in advance, but it takes one before
      * it reads (with none left, the receive fails at once with -ENOBUFS, data or not; seen
-     * on Linux 6.18), and a buffer in the group may be written into at any moment, by a
-     * worker thread of the kernel's: its memory cannot be given back safely while it is
-     * there. */
+     * on Linux 6.18), and a buffer in the group may be written into at any moment, by one of
+     * io_uring's worker threads (it hands a receive to one when it cannot wait on the
+     * socket): its memory cannot be given back safely while it is there. */
     io_uring_prep_poll_add(sqe, s, POLLIN);
     io_uring_sqe_set_data(sqe, operation);
     operation->socket = s;
