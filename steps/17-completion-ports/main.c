@@ -204,7 +204,8 @@ static char *lend_buffer(struct server *server)
         memcpy(&server->spare, buffer, sizeof server->spare);
     } else if (server->buffers < server->max_clients && server->buffers < BUFFER_LIMIT) {
         buffer = port_buffer_new();
-        server->buffers += buffer != NULL;
+        if (buffer != NULL)
+            server->buffers++;
     }
     return buffer; /* NULL: every buffer is lent */
 }
