@@ -19,6 +19,8 @@ set(TUTORIAL_STEPS
   12-threads
   13-poll-loop
   14-event-loop
+  15-completion-loop
+  16-accept-ahead
   17-completion-ports
   19-process-per-client
   20-conditional-accept
@@ -37,6 +39,7 @@ set(TUTORIAL_MAX_DIFF_ADVANCED 250)
 set(TUTORIAL_LARGE_DIFFS
   "08-accept-loop: steps 6 and 7 move from main() into serve_client(), unchanged but for a client's failure returning instead of ending the program"
   "13-poll-loop: the loop replaces step 10's serve_client() and its waits in slices (about 100 lines taken out), and needs a struct per client, the arrays poll() reads and a function that serves one ready client (the calls themselves stay, and all that step 14 adds is left out)"
+  "15-completion-loop: the calls of two systems that share no API come in whole, one small file each (ports_iocp.c for a completion port and AcceptEx, ports_uring.c for an io_uring), and the complete server's serve_client() and accept loop give way to one loop that acts on completions"
   "20-conditional-accept: the --allow list (parsing ADDRESS/PREFIX, IPv4-mapped rules, matching bit by bit) takes a hundred lines of its own beside the conditional accept"
 )
 
@@ -47,6 +50,7 @@ set(TUTORIAL_STEP_BASES
   11-client=none
   12-threads=10-complete-server
   13-poll-loop=10-complete-server
+  15-completion-loop=10-complete-server
   19-process-per-client=10-complete-server
   20-conditional-accept=10-complete-server
 )
@@ -80,6 +84,17 @@ set(TUTORIAL_BLOCK_CHANGES
   17-completion-ports:report-client-error # the error comes with the completion
   17-completion-ports:finish              # the end of the stream is a completion of 0 bytes
   17-completion-ports:idle-timeout        # a list in order of activity, read from its oldest
+  15-completion-loop:stop-handler        # the console handler also wakes the port's wait
+  15-completion-loop:report-client-error # the error comes with the completion
+  15-completion-loop:cleanup             # the connections are the loop's: no ClientSocket of main's
+  16-accept-ahead:connection             # its time of last activity, its place in that order
+  16-accept-ahead:open-port              # the port's queues sized for --max-clients
+  16-accept-ahead:post-accepts           # many accepts ahead, counted by --max-clients
+  16-accept-ahead:completion-loop        # the limit's message, and the idle timeout each turn
+  17-completion-ports:connection         # no buffer of its own: one lent, and a place in line
+  17-completion-ports:close-in-flight    # out of the line of connections waiting for a buffer
+  17-completion-ports:backpressure       # the buffer goes back once the echo is sent
+  17-completion-ports:completion-loop    # a quiet turn gives the spare buffers back
   19-process-per-client:accept-loop       # the limit, and the hand-off to a child process
   20-conditional-accept:accept-loop       # the check of the caller's address
 )

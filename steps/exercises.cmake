@@ -126,8 +126,14 @@ tutorial_exercise(14-event-loop listener-pause
   "Out of descriptors or memory (kind == NET_ACCEPT_BACK_OFF): leave the listener out of poll() for BACK_OFF_MS (listener_paused_until = now + BACK_OFF_MS), and break out of the accepting. A sleep would stop every client; asking again at once would spin."
   TODO_PT "Sem descritores ou sem memória (kind == NET_ACCEPT_BACK_OFF): tire o socket de escuta do poll() por BACK_OFF_MS (listener_paused_until = now + BACK_OFF_MS) e saia do laço de aceitar. Dormir pararia todos os clientes; perguntar de novo na hora giraria em falso.")
 
+tutorial_exercise(15-completion-loop backpressure
+  "A send completed: if part of the echo is left (c->sent < c->length), send the rest with continue_echo() and return. Only then post the next receive (start_receive()), so that a client that reads nothing is not read from.")
+
+tutorial_exercise(16-accept-ahead back-off
+  "Out of descriptors or memory, every accept posted would fail at once: pause until now + BACK_OFF_MS (server->paused_until_ms), probe with one accept afterwards (server->probing = 1), and withdraw the accepts in flight (port_cancel_accepts()).")
+
 tutorial_exercise(17-completion-ports backpressure
-  "A receive completed with data: echo it (continue_echo()), and post the next receive only once the echo is sent, so that a client that reads nothing is not read from.")
+  "A send completed: if part of the echo is left, send the rest with continue_echo() and return. Once all is sent, give the buffer back (give_back_buffer(), which also lets a connection waiting for one receive), then post the next receive (start_receive()).")
 
 tutorial_exercise(19-process-per-client fork
   "POSIX: fork() a child for this client. In the child: close the listening socket, serve the client (net_set_nonblocking(), serve_client()), print `served ...`, close it and exit(). In the parent: remember the child's pid in child->pid and return 0. If fork() fails: report it and return -1."

@@ -1,17 +1,15 @@
 /**
  * @file steps/17-completion-ports/main.c
- * @brief Step 17: the completion model: the server asks the kernel to accept, receive and
- *        send, and is told when each is done; one loop takes the completions. An I/O
- *        completion port on Windows, an io_uring on Linux, one program structure on both.
+ * @brief Step 17: the completion loop of step 16 without a buffer per connection: a waiting
+ *        receive holds none, and the buffers are the server's, lent while an echo is on its
+ *        way and given back to the system when the loop is quiet.
  *
- * Step 14's loop asked "which sockets are ready?" and then made the calls itself. Here the
- * calls are made in advance and finish in the kernel: "you asked to receive; it is done, the
- * bytes are in this buffer". The lesson is in what that changes: memory handed over with an
- * operation belongs to the kernel until its completion is taken, so a connection is freed
- * only when nothing of it is in flight; a waiting receive must not hold a buffer, or 10,000
- * idle clients would pin 10,000 of them (Windows waits with a receive of zero bytes, Linux
- * lets the kernel pick a buffer from a shared ring when data arrives); and backpressure is a
- * receive not posted. The calls of each system are in ports_iocp.c and ports_uring.c.
+ * In step 16 every connection had a buffer of its own, the kernel's while a receive waited
+ * in it: 10,000 idle clients held 10,000 buffers. Here the receive handed to the kernel only
+ * waits until the socket has something to read, holding no buffer (Windows: a receive of
+ * zero bytes; Linux: a poll); then recv() reads into a buffer lent at that moment, which the
+ * kernel never holds. When every buffer is lent, a connection with data waits for one.
+ * Memory follows the data in flight, not the number of clients.
  * @see step17
  */
 #include "net.h"
@@ -26,14 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/** The longest wait for completions before the server looks at its stop flag again, in ms. */
+/** The most receive buffers there can be (and never more than one per connection). */
+#ifndef BUFFER_LIMIT
+#    define BUFFER_LIMIT 32768
+#endif
+
+/** How long a wait lasts before the server looks at its stop flag again, in milliseconds. */
 #define STOP_CHECK_MS 200
-/** How long to stop accepting when accepting failed for lack of descriptors or memory. */
+/** How long to pause when accept() fails for lack of descriptors or memory. */
 #define BACK_OFF_MS 250
 /** `--idle-timeout` unless given: close a client when nothing moved for this many seconds. */
 #define DEFAULT_IDLE_TIMEOUT 60
-/** `--max-clients` unless given. Nothing is scanned per client any more: an idle client costs
- *  its socket, a record of about 200 bytes here, and a receive waiting in the kernel. */
+/** `--max-clients` unless given. Nothing is scanned per client: an idle client costs its
+ *  socket, its record here, and a receive waiting in the kernel. */
 #define DEFAULT_MAX_CLIENTS 10000
 /** How long the stop waits for the operations still in flight to end, in ms. */
 #define DRAIN_MS 5000
@@ -98,7 +101,6 @@ static int install_stop_handler(void)
     //! [install-handler]
 }
 //! [stop-handler]
-
 //! [report-client-error]
 /** Reports a failed operation on one client's connection: `recv from 127.0.0.1:50000 failed:
  *  ...`. The error comes with the completion: by the time it arrives, net_last_error() says
@@ -141,63 +143,81 @@ static void link_append(struct link *head, struct link *node)
 }
 
 //! [connection]
-/* What the server keeps per connection. No buffer: a connection borrows one of the port's
+/* What the server keeps per connection. No buffer: a connection borrows one of the server's
  * only while an echo is on its way. An idle connection costs this record and its socket. */
 struct connection {
-    struct port_operation operation; /**< first: a completion's operation is its connection */
+    struct port_operation operation; /**< a completion's operation is its connection */
     SOCKET ClientSocket;             /**< the client's socket, as in the steps before */
-    struct link activity;      /**< in the server's activity list, least recently active first */
-    struct link waiting;       /**< in the list of connections waiting for a free buffer */
-    long long last_active_ms;  /**< when a byte last moved either way, for --idle-timeout */
-    unsigned long long echoed; /**< bytes echoed in all */
-    int buffer;                /**< the buffer lent for the echo, or PORT_NO_BUFFER */
-    unsigned length;           /**< bytes received into it */
-    unsigned sent;             /**< of those, bytes echoed */
-    char peer[NET_ADDRESS_STRLEN]; /**< the client address, for reports */
+    struct link node;                /**< in the server's list, least recently active first */
+    long long last_active_ms;        /**< when a byte last moved either way, for --idle-timeout */
+    unsigned long long echoed;       /**< bytes echoed in all */
+    struct link waiting;             /**< in the list of connections waiting for a buffer */
+    char *buffer;                    /**< the buffer lent for the echo, or NULL */
+    unsigned length;                 /**< bytes received into it */
+    unsigned sent;                   /**< of those, bytes echoed */
+    char peer[NET_ADDRESS_STRLEN];   /**< the client address, for reports */
 };
 //! [connection]
 
-/** The connection whose operation, or whose link @p member, is at @p pointer. */
+/** The connection whose member @p member is at @p pointer. */
 #define CONNECTION_OF(pointer, member)                                                             \
     ((struct connection *)(void *)((char *)(pointer)-offsetof(struct connection, member)))
 
 /** Everything the loop works with. */
 struct server {
     struct port *port;           /**< the completion port or io_uring */
-    struct link activity;        /**< open connections, least recently active first */
+    struct link connections;     /**< the open connections, least recently active first */
     struct link waiting;         /**< connections with data waiting and no buffer, in order */
+    char *spare;                 /**< the buffers free, each holding the next one's address */
+    unsigned long buffers;       /**< buffers made, lent or spare */
     unsigned long open;          /**< connections open */
     unsigned long closing;       /**< closed with an operation in flight: not freed yet */
     unsigned long accepted;      /**< connections accepted in all */
     unsigned accepts_posted;     /**< accepts in flight */
     int listening;               /**< the listening socket is open */
     int probing;                 /**< after a pause: post one accept until one succeeds */
-    long long paused_until_ms;   /**< no accepts posted until then */
+    long long paused_until_ms;   /**< no accept posted until then */
     long long idle_timeout_ms;   /**< --idle-timeout */
     unsigned long max_clients;   /**< --max-clients */
     unsigned long clients_limit; /**< --clients, or 0 */
 };
 
-/** Notes that bytes moved on @p c: it goes to the end of the activity list. */
+//! [touch]
+/** Notes that bytes moved on @p c: it goes to the end of the list. */
 static void touch(struct server *server, struct connection *c, long long now)
 {
     c->last_active_ms = now;
-    link_remove(&c->activity);
-    link_append(&server->activity, &c->activity);
+    link_remove(&c->node);
+    link_append(&server->connections, &c->node);
 }
+//! [touch]
 
 static void start_receive(struct server *server, struct connection *c);
 
 //! [lend-buffer]
-/* Buffers are the server's, not the connections': memory grows with the data in flight, not
- * with the number of clients. When none is free and none can be made, a connection with
- * data waiting queues (on_receive()); after each batch of completions, as many as there are
- * free buffers receive again. (Another connection's receive may take the buffer first; the
- * loser finds none again and queues again.) */
-static void serve_waiting_connections(struct server *server)
+/* The buffers are the server's: one is lent to a connection from its data's arrival until
+ * its echo is sent, so their number follows the data in flight, not the clients. */
+static char *lend_buffer(struct server *server)
 {
-    int free_buffers = port_free_buffers(server->port);
-    while (free_buffers-- > 0 && server->waiting.next != &server->waiting) {
+    char *buffer = server->spare;
+    if (buffer != NULL) {
+        memcpy(&server->spare, buffer, sizeof server->spare);
+    } else if (server->buffers < server->max_clients && server->buffers < BUFFER_LIMIT) {
+        buffer = port_buffer_new();
+        if (buffer != NULL)
+            server->buffers++;
+    }
+    return buffer; /* NULL: every buffer is lent */
+}
+
+/** Takes @p c's buffer back; the connection that has waited longest for one receives again.
+ *  (Another may take that buffer first: then that one finds none, and waits again.) */
+static void give_back_buffer(struct server *server, struct connection *c)
+{
+    memcpy(c->buffer, &server->spare, sizeof server->spare);
+    server->spare = c->buffer;
+    c->buffer = NULL;
+    if (server->waiting.next != &server->waiting) {
         struct connection *next = CONNECTION_OF(server->waiting.next, waiting);
         link_remove(&next->waiting);
         start_receive(server, next);
@@ -205,28 +225,43 @@ static void serve_waiting_connections(struct server *server)
 }
 //! [lend-buffer]
 
+//! [trim-buffers]
+/* The spare buffers are nobody's, not even the kernel's: recv() copies into a buffer and
+ * returns. When the loop is quiet, their memory goes back to the system, so that what a
+ * burst of traffic needed is not the server's for good. */
+static void trim_buffers(struct server *server)
+{
+    while (server->spare != NULL) {
+        char *buffer = server->spare;
+        memcpy(&server->spare, buffer, sizeof server->spare);
+        port_buffer_free(buffer);
+        server->buffers--;
+    }
+}
+//! [trim-buffers]
+
 /** Frees a connection; only when no operation of it is in flight. */
 static void free_connection(struct server *server, struct connection *c)
 {
-    if (c->buffer != PORT_NO_BUFFER)
-        port_release_buffer(server->port, c->buffer);
+    if (c->buffer != NULL)
+        give_back_buffer(server, c);
     free(c);
 }
 
 //! [close-in-flight]
 /* Closes a connection. Its socket goes at once; its memory only when no operation of it is
- * in flight: the kernel still holds the address of its operation record (and, for a send,
- * of the buffer), and will write the result there. Closing the socket makes that operation
- * complete, with an error, soon; its completion frees the connection. */
+ * in flight: the kernel still holds the address of its operation record and of its buffer,
+ * and will write there. Closing the socket makes that operation complete, cancelled, soon;
+ * its completion frees the connection (on_completion()). */
 static void close_connection(struct server *server, struct connection *c)
 {
-    link_remove(&c->activity);
+    link_remove(&c->node);
     link_remove(&c->waiting);
     server->open--;
     port_close_socket(server->port, &c->operation, c->ClientSocket);
     c->ClientSocket = INVALID_SOCKET;
     if (c->operation.in_flight)
-        server->closing++; /* freed by its completion, in on_completion() */
+        server->closing++;
     else
         free_connection(server, c);
 }
@@ -245,9 +280,8 @@ static void start_receive(struct server *server, struct connection *c)
 /** Posts the send of what @p c's buffer holds and has not echoed yet. */
 static void continue_echo(struct server *server, struct connection *c)
 {
-    struct port_failure failure =
-        port_post_send(server->port, &c->operation, c->ClientSocket,
-                       port_buffer(server->port, c->buffer) + c->sent, c->length - c->sent);
+    struct port_failure failure = port_post_send(server->port, &c->operation, c->ClientSocket,
+                                                 c->buffer + c->sent, c->length - c->sent);
     if (failure.call != NULL) {
         report_client_error(failure, c->peer);
         close_connection(server, c);
@@ -272,10 +306,9 @@ static int accept_failed(struct server *server, struct port_failure failure, lon
     if (kind == NET_ACCEPT_BACK_OFF && now < server->paused_until_ms)
         return 0;
     report_error_code(failure.call, failure.code);
-    switch (kind) {
-    case NET_ACCEPT_FATAL:
+    if (kind == NET_ACCEPT_FATAL)
         return -1;
-    case NET_ACCEPT_BACK_OFF:
+    if (kind == NET_ACCEPT_BACK_OFF) {
         //! [back-off]
         /* Out of descriptors or memory. Posting again at once would fail again at once:
          * pause, and meanwhile withdraw the accepts in flight, which would only fail in turn
@@ -285,11 +318,10 @@ static int accept_failed(struct server *server, struct port_failure failure, lon
         server->probing = 1;
         port_cancel_accepts(server->port);
         //! [back-off]
-        return 0;
-    case NET_ACCEPT_SKIP:
-    default:
-        return 0;
     }
+    /* NET_ACCEPT_SKIP: that client is gone (on Windows, WSAECONNRESET and the like); the
+     * other accepts stay, and this one is posted again at once. */
+    return 0;
 }
 
 //! [post-accepts]
@@ -335,12 +367,11 @@ static int on_accept(struct server *server, struct port_completion *done, long l
         return 0;
     }
     c->ClientSocket = done->accepted;
-    c->buffer = PORT_NO_BUFFER;
-    net_format_address((struct sockaddr *)&done->peer, (size_t)done->peer_len, c->peer,
-                       sizeof c->peer);
-    link_init(&c->activity);
+    link_init(&c->node);
     link_init(&c->waiting);
     touch(server, c, now);
+    net_format_address((struct sockaddr *)&done->peer, (size_t)done->peer_len, c->peer,
+                       sizeof c->peer);
     server->open++;
     server->accepted++;
     if (server->clients_limit != 0 && server->accepted == server->clients_limit)
@@ -349,22 +380,52 @@ static int on_accept(struct server *server, struct port_completion *done, long l
     return 0;
 }
 
+//! [read-into-a-buffer]
+/** The receive says @p c has something to read: data, the end of the stream, or an error.
+ *  Reads it into a buffer lent now; with every buffer lent, peeks at one byte instead: data
+ *  then waits in the kernel for a buffer, but the end of the stream or an error needs none,
+ *  and a client that closes is seen closing at once. Fills @p done as the receive of step 16
+ *  did, or returns 0 when there is nothing to do yet. */
+static int read_into_a_buffer(struct server *server, struct connection *c,
+                              struct port_completion *done)
+{
+    char byte;
+    c->buffer = lend_buffer(server);
+    int got = c->buffer != NULL ? recv(c->ClientSocket, c->buffer, PORT_BUFFER_SIZE, MSG_DONTWAIT)
+                                : recv(c->ClientSocket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    int err = net_last_error();
+    done->bytes = got > 0 ? (size_t)got : 0;
+    if (got > 0 && c->buffer != NULL)
+        return 1;
+    if (c->buffer != NULL)
+        give_back_buffer(server, c);
+    if (got > 0) {
+        link_append(&server->waiting, &c->waiting); /* until give_back_buffer() */
+    } else if (got < 0 && net_would_block(err)) {
+        start_receive(server, c); /* nothing there after all */
+    } else {
+        done->failure.call = got < 0 ? "recv from" : NULL; /* 0: the end of the stream */
+        done->failure.code = err;
+        return 1;
+    }
+    return 0;
+}
+//! [read-into-a-buffer]
+
 /** A receive completed: echo what came, or end the connection. */
 static void on_receive(struct server *server, struct connection *c, struct port_completion *done,
                        long long now)
 {
+    if (done->failure.call == NULL && !read_into_a_buffer(server, c, done))
+        return;
     if (done->failure.call != NULL) {
         /* e.g. `recv from 127.0.0.1:50000 failed: ECONNRESET`: the client reset. */
         report_client_error(done->failure, c->peer);
         close_connection(server, c);
-    } else if (done->out_of_buffers) {
-        /* Data is waiting, and every buffer is lent out. The connection queues until one
-         * is free (serve_waiting_connections()); its data waits in the kernel. */
-        link_append(&server->waiting, &c->waiting);
     } else if (done->bytes == 0) {
         //! [finish]
-        /* End of stream, and everything before it is echoed (the receive was posted only
-         * then): step 7's orderly end. */
+        /* The end of the stream, and everything before it is echoed (the receive was posted
+         * only then): step 7's orderly end. */
         if (shutdown(c->ClientSocket, SD_SEND) == SOCKET_ERROR) {
             struct port_failure failure = {"shutdown of", net_last_error()};
             report_client_error(failure, c->peer);
@@ -375,7 +436,6 @@ static void on_receive(struct server *server, struct connection *c, struct port_
         close_connection(server, c);
         //! [finish]
     } else {
-        c->buffer = done->buffer;
         c->length = (unsigned)done->bytes;
         c->sent = 0;
         touch(server, c, now);
@@ -397,16 +457,15 @@ static void on_send(struct server *server, struct connection *c, struct port_com
     if (done->bytes > 0)
         touch(server, c, now);
     //! [backpressure]
-    /* Backpressure: the next receive is posted only when this echo is sent in full. A
-     * client that does not read leaves its send pending; nothing more is read from it, its
-     * data waits in the kernel, and TCP stops it when those buffers are full. */
+    /* Backpressure: the next receive is posted only when this echo is sent in full. A client
+     * that does not read leaves its send in flight; nothing more is read from it, its data
+     * waits in the kernel, and TCP stops it when those buffers are full. */
     if (c->sent < c->length) {
         continue_echo(server, c); /* a partial send: the rest */
-    } else {
-        port_release_buffer(server->port, c->buffer);
-        c->buffer = PORT_NO_BUFFER;
-        start_receive(server, c);
+        return;
     }
+    give_back_buffer(server, c);
+    start_receive(server, c);
     //! [backpressure]
 }
 
@@ -419,8 +478,6 @@ static int on_completion(struct server *server, struct port_completion *done, lo
     struct connection *c = CONNECTION_OF(done->operation, operation);
     if (c->operation.closing) {
         /* The last operation of a closed connection: the kernel is done with its memory. */
-        if (done->buffer != PORT_NO_BUFFER)
-            port_release_buffer(server->port, done->buffer);
         server->closing--;
         free_connection(server, c);
         return 0;
@@ -440,8 +497,8 @@ static int next_timeout(const struct server *server, long long now)
     if (server->listening && now < server->paused_until_ms &&
         server->paused_until_ms - now < timeout)
         timeout = server->paused_until_ms - now;
-    if (server->activity.next != &server->activity) {
-        const struct connection *oldest = CONNECTION_OF(server->activity.next, activity);
+    if (server->connections.next != &server->connections) {
+        const struct connection *oldest = CONNECTION_OF(server->connections.next, node);
         long long idle_deadline = oldest->last_active_ms + server->idle_timeout_ms - now;
         if (idle_deadline < timeout)
             timeout = idle_deadline < 0 ? 0 : idle_deadline;
@@ -450,13 +507,13 @@ static int next_timeout(const struct server *server, long long now)
 }
 
 //! [idle-timeout]
-/* The activity list is in order of last activity: the first connection is the one that
- * has been silent longest. Only it needs a look; when it is not due, none is. Each turn
- * costs time in proportion to the connections that time out, not to all of them. */
+/* The list is in order of last activity: the first connection is the one that has been
+ * silent longest. Only it needs a look; when it is not due, none is. Each turn costs time in
+ * proportion to the connections that time out, not to all of them. */
 static void close_idle_connections(struct server *server, long long now)
 {
-    while (server->activity.next != &server->activity) {
-        struct connection *oldest = CONNECTION_OF(server->activity.next, activity);
+    while (server->connections.next != &server->connections) {
+        struct connection *oldest = CONNECTION_OF(server->connections.next, node);
         if (now - oldest->last_active_ms < server->idle_timeout_ms)
             break;
         report_message("closing %s: nothing moved for %lld s", oldest->peer,
@@ -466,19 +523,19 @@ static void close_idle_connections(struct server *server, long long now)
 }
 //! [idle-timeout]
 
-/** Closes every connection and the listener, then waits until every operation in flight
- *  has completed, so that all memory can be freed. Returns nonzero if that happened. */
+/** Closes every connection and the listener, then waits until every operation in flight has
+ *  completed, so that all memory can be freed. Returns nonzero if that happened. */
 static int close_everything(struct server *server)
 {
     struct port_completion completions[PORT_WAIT_BATCH];
 
     stop_listening(server);
-    while (server->activity.next != &server->activity)
-        close_connection(server, CONNECTION_OF(server->activity.next, activity));
+    while (server->connections.next != &server->connections)
+        close_connection(server, CONNECTION_OF(server->connections.next, node));
 
     //! [drain]
-    /* The completions of what was in flight come back as cancelled (or, for what finished
-     * just before, with their results); each frees what it held. */
+    /* The completions of what was in flight come back cancelled (or, for what finished just
+     * before, with their results); each frees what it held. */
     long long deadline = net_now_ms() + DRAIN_MS;
     while (server->closing + server->accepts_posted > 0 && net_now_ms() < deadline) {
         int count = port_wait(server->port, completions, PORT_WAIT_BATCH, STOP_CHECK_MS);
@@ -523,7 +580,7 @@ int main(int argc, char **argv)
                        &opts))
         return opts.exit_status;
     memset(&server, 0, sizeof server);
-    link_init(&server.activity);
+    link_init(&server.connections);
     link_init(&server.waiting);
     server.idle_timeout_ms = 1000LL * (long long)opts.idle_timeout;
     server.max_clients = opts.max_clients;
@@ -664,22 +721,21 @@ int main(int argc, char **argv)
         if (post_accepts(&server, now) != 0)
             goto cleanup;
 
-        /* One call hands the kernel everything posted since the last turn and takes what
-         * has completed. Nothing is scanned: a turn costs time in proportion to the
-         * operations that completed, however many clients are connected. */
+        /* One call hands the kernel everything posted since the last turn and takes what has
+         * completed. Nothing is scanned: a turn costs time in proportion to the operations
+         * that completed, however many clients are connected. */
         int count =
             port_wait(server.port, completions, PORT_WAIT_BATCH, next_timeout(&server, now));
         if (count < 0)
             goto cleanup;
         if (count == 0)
-            port_trim_buffers(server.port); /* a quiet turn: no burst's memory kept */
+            trim_buffers(&server); /* a quiet turn */
         now = net_now_ms();
         for (int i = 0; i < count; i++) {
             if (on_completion(&server, &completions[i], now) != 0)
                 goto cleanup;
         }
         close_idle_connections(&server, now);
-        serve_waiting_connections(&server);
     }
     //! [completion-loop]
 
@@ -696,6 +752,7 @@ cleanup:
             all_completed = close_everything(&server);
         port_free(server.port, all_completed);
     }
+    trim_buffers(&server);
     //! [cleanup]
     /* Release in the reverse order of acquisition; each guard skips what was never taken. */
     if (ListenSocket != INVALID_SOCKET)

@@ -1,14 +1,15 @@
 /**
  * @file steps/17-completion-ports/ports_iocp.c
- * @brief The port of ports.h on Windows: an I/O completion port, `AcceptEx` posted ahead,
- *        zero-byte `WSARecv` to wait for data, `WSASend`, and `GetQueuedCompletionStatusEx`.
+ * @brief The port of ports.h on Windows: an I/O completion port, `AcceptEx`, `WSARecv`,
+ *        `WSASend`, and `GetQueuedCompletionStatusEx`.
  *
- * A completion port is a kernel queue of finished operations. A socket is associated with
- * it once (`CreateIoCompletionPort`); from then on every overlapped operation on that socket
- * (`AcceptEx`, `WSARecv`, `WSASend` with an `OVERLAPPED`) that finishes, with success or an
- * error, queues one entry that carries the `OVERLAPPED`'s address and the byte count. The
- * program takes entries with `GetQueuedCompletionStatusEx`, many per call. This is the
- * same on every Windows since Vista (`GetQueuedCompletionStatusEx`, `CancelIoEx`).
+ * A completion port is a kernel queue of finished operations. A socket is associated with it
+ * once (`CreateIoCompletionPort`); from then on each overlapped operation on that socket
+ * (`AcceptEx`, `WSARecv`, `WSASend` with an `OVERLAPPED`) that was started queues one entry
+ * when it ends, with success or an error, carrying the `OVERLAPPED`'s address and the byte
+ * count. Started means: the call succeeded at once, or failed with `WSA_IO_PENDING`. A call
+ * that fails at once with another error started nothing, and nothing is queued for it. The
+ * program takes entries with `GetQueuedCompletionStatusEx`, many per call (Windows Vista on).
  */
 #include "ports.h"
 #include "report.h"
@@ -34,11 +35,6 @@ struct port {
     LPFN_ACCEPTEX AcceptEx;
     LPFN_GETACCEPTEXSOCKADDRS GetAcceptExSockaddrs;
     struct accept_slot accepts[PORT_MAX_ACCEPTS];
-    int buffer_limit;                                         /**< the most buffers there can be */
-    int buffer_count;                                         /**< buffers made so far */
-    char *chunks[PORT_BUFFER_LIMIT / PORT_BUFFERS_PER_CHUNK]; /**< where they are */
-    int *free_buffers; /**< a stack of the free ones' numbers, room for buffer_limit */
-    int free_count;
 };
 
 /* The port port_wake() posts to. A handle, not the structure: the console handler's thread
@@ -54,26 +50,10 @@ void port_wake(void)
         PostQueuedCompletionStatus(port, 0, 0, NULL);
 }
 
-/** Makes PORT_BUFFERS_PER_CHUNK more buffers, free. Returns 0 at the limit or when memory
- *  is short. Pages nobody has touched yet cost no physical memory; the free stack hands out
- *  the most recently used buffer first, so few pages are ever touched. */
-static int add_buffers(struct port *port)
-{
-    if (port->buffer_count + PORT_BUFFERS_PER_CHUNK > port->buffer_limit)
-        return 0;
-    char *chunk = malloc((size_t)PORT_BUFFERS_PER_CHUNK * PORT_BUFFER_SIZE);
-    if (chunk == NULL)
-        return 0;
-    port->chunks[port->buffer_count / PORT_BUFFERS_PER_CHUNK] = chunk;
-    for (int i = PORT_BUFFERS_PER_CHUNK - 1; i >= 0; i--)
-        port->free_buffers[port->free_count++] = port->buffer_count + i;
-    port->buffer_count += PORT_BUFFERS_PER_CHUNK;
-    return 1;
-}
-
 struct port *port_open(unsigned long max_connections)
 {
     struct port *port = calloc(1, sizeof *port);
+    (void)max_connections; /* a completion port has no queue to size */
     if (port == NULL) {
         report_message("out of memory");
         return NULL;
@@ -83,34 +63,18 @@ struct port *port_open(unsigned long max_connections)
         port->accepts[i].operation.kind = PORT_ACCEPT;
         port->accepts[i].AcceptSocket = INVALID_SOCKET;
     }
-
     //! [create-port]
     /* A new port, not yet associated with any handle. The last argument is how many threads
-     * may run completions at once: one, the loop. */
+     * may take its completions at once: one, the loop. */
     port->CompletionPort = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
     if (port->CompletionPort == NULL) {
         report_error_code("CreateIoCompletionPort", (int)GetLastError());
-        goto fail;
+        free(port);
+        return NULL;
     }
     InterlockedExchangePointer(&wake_port, port->CompletionPort);
     //! [create-port]
-
-    /* Room for one buffer per connection, made a chunk at a time as receives need them. */
-    port->buffer_limit = PORT_BUFFERS_PER_CHUNK;
-    while ((unsigned long)port->buffer_limit < max_connections &&
-           port->buffer_limit < PORT_BUFFER_LIMIT)
-        port->buffer_limit *= 2;
-    port->free_buffers = malloc((size_t)port->buffer_limit * sizeof *port->free_buffers);
-    if (port->free_buffers == NULL || !add_buffers(port)) {
-        report_message("out of memory for %d buffers of %d bytes", PORT_BUFFERS_PER_CHUNK,
-                       PORT_BUFFER_SIZE);
-        goto fail;
-    }
     return port;
-
-fail:
-    port_free(port, 1);
-    return NULL;
 }
 
 /** Asks the socket's provider for the address of one of its extension functions. */
@@ -143,9 +107,9 @@ int port_listen(struct port *port, SOCKET ListenSocket)
     }
     //! [associate-listener]
     //! [extension-functions]
-    /* AcceptEx and GetAcceptExSockaddrs are Microsoft extensions, not part of Winsock's
-     * core. mswsock.dll exports them, but the documented way is to ask the socket's own
-     * provider for them, once, with WSAIoctl. */
+    /* AcceptEx and GetAcceptExSockaddrs are Microsoft extensions, not part of Winsock's core.
+     * mswsock.dll exports them, but the documented way is to ask the socket's own provider
+     * for them, once, with WSAIoctl. */
     GUID accept_ex = WSAID_ACCEPTEX;
     GUID get_sockaddrs = WSAID_GETACCEPTEXSOCKADDRS;
     if (get_extension(ListenSocket, accept_ex, &port->AcceptEx, sizeof port->AcceptEx) != 0 ||
@@ -155,6 +119,14 @@ int port_listen(struct port *port, SOCKET ListenSocket)
     //! [extension-functions]
     port->ListenSocket = ListenSocket;
     return 0;
+}
+
+/** Started or not: a call that returned FALSE or SOCKET_ERROR started the operation only if
+ *  the error is WSA_IO_PENDING. Returns 0 (a completion will come) or the error. */
+static int not_started(void)
+{
+    int err = WSAGetLastError();
+    return err == WSA_IO_PENDING ? 0 : err;
 }
 
 //! [post-accept]
@@ -171,9 +143,8 @@ struct port_failure port_post_accept(struct port *port)
         failure.code = WSAEINVAL;
         return failure;
     }
-    /* AcceptEx connects a socket the program made beforehand. socket() makes sockets for
-     * overlapped operations (WSA_FLAG_OVERLAPPED) by default. Out of handles or memory, it
-     * fails here: WSAEMFILE, WSAENOBUFS. */
+    /* AcceptEx connects a socket made beforehand. socket() makes sockets for overlapped
+     * operations by default. Out of handles or memory, it fails here: WSAEMFILE, WSAENOBUFS. */
     slot->AcceptSocket = socket(port->family, SOCK_STREAM, IPPROTO_TCP);
     if (slot->AcceptSocket == INVALID_SOCKET) {
         failure.call = "socket";
@@ -184,26 +155,23 @@ struct port_failure port_post_accept(struct port *port)
     slot->operation.socket = port->ListenSocket;
     slot->operation.closing = 0;
     /* A receive length of 0: complete as soon as a client connects. With room for data,
-     * AcceptEx would wait for the client's first bytes, and a client that connects and
-     * says nothing would hold the accept (and the slot) for as long as it liked. */
+     * AcceptEx would wait for the client's first bytes, and a client that connects and says
+     * nothing would hold the accept for as long as it liked. */
     DWORD received = 0;
     if (!port->AcceptEx(port->ListenSocket, slot->AcceptSocket, slot->addresses, 0, ADDRESS_ROOM,
-                        ADDRESS_ROOM, &received, &slot->operation.overlapped)) {
-        int err = WSAGetLastError();
-        if (err != ERROR_IO_PENDING) {
-            closesocket(slot->AcceptSocket);
-            slot->AcceptSocket = INVALID_SOCKET;
-            failure.call = "AcceptEx";
-            failure.code = err;
-            return failure;
-        }
+                        ADDRESS_ROOM, &received, &slot->operation.overlapped) &&
+        (failure.code = not_started()) != 0) {
+        closesocket(slot->AcceptSocket);
+        slot->AcceptSocket = INVALID_SOCKET;
+        failure.call = "AcceptEx";
+        return failure;
     }
-    /* TRUE (done at once) or ERROR_IO_PENDING: either way a completion will be queued. */
     slot->operation.in_flight = 1;
     return failure;
 }
 //! [post-accept]
 
+//! [cancel-accepts]
 void port_cancel_accepts(struct port *port)
 {
     for (int i = 0; i < PORT_MAX_ACCEPTS; i++) {
@@ -211,19 +179,21 @@ void port_cancel_accepts(struct port *port)
         if (!operation->in_flight || operation->closing)
             continue;
         /* CancelIoEx cancels this one operation of the handle; it then completes with
-         * ERROR_OPERATION_ABORTED. ERROR_NOT_FOUND: it had completed already. */
+         * WSA_OPERATION_ABORTED. ERROR_NOT_FOUND: it had completed already. */
         if (!CancelIoEx((HANDLE)port->ListenSocket, &operation->overlapped) &&
             GetLastError() != ERROR_NOT_FOUND)
             report_error_code("CancelIoEx", (int)GetLastError());
         operation->closing = 1;
     }
 }
+//! [cancel-accepts]
 
 void port_close_listener(struct port *port)
 {
-    /* The pending AcceptEx calls complete with WSA_OPERATION_ABORTED; the slots' sockets are
-     * closed as their completions arrive (take_accept()). */
-    port_cancel_accepts(port);
+    /* Closing the listener ends the AcceptEx calls in flight: each completes with
+     * WSA_OPERATION_ABORTED, and its socket is closed then (take_accept()). */
+    for (int i = 0; i < PORT_MAX_ACCEPTS; i++)
+        port->accepts[i].operation.closing = 1;
     if (closesocket(port->ListenSocket) == SOCKET_ERROR)
         report_socket_error("closesocket");
     port->ListenSocket = INVALID_SOCKET;
@@ -235,26 +205,20 @@ struct port_failure port_post_receive(struct port *port, struct port_operation *
     struct port_failure failure = {NULL, 0};
     (void)port;
     /* A receive of zero bytes: it completes when data (or the end of the stream) is there,
-     * and moves nothing. A WSARecv with a real buffer would lock that buffer for as long as
-     * the client is silent, one buffer per idle client; this one locks none. When it
-     * completes, a non-blocking recv() reads into a buffer lent at that moment. */
-    WSABUF nothing;
-    nothing.len = 0;
-    nothing.buf = NULL;
+     * and moves nothing. A WSARecv with room would lock its buffer for as long as the client
+     * is silent; this one locks none. */
+    WSABUF room;
+    room.len = 0;
+    room.buf = NULL;
     DWORD flags = 0;
     memset(&operation->overlapped, 0, sizeof operation->overlapped);
     operation->kind = PORT_RECEIVE;
     operation->socket = s;
-    if (WSARecv(s, &nothing, 1, NULL, &flags, &operation->overlapped, NULL) == SOCKET_ERROR) {
-        int err = WSAGetLastError();
-        if (err != WSA_IO_PENDING) {
-            failure.call = "WSARecv from";
-            failure.code = err;
-            return failure;
-        }
+    if (WSARecv(s, &room, 1, NULL, &flags, &operation->overlapped, NULL) == SOCKET_ERROR &&
+        (failure.code = not_started()) != 0) {
+        failure.call = "WSARecv from";
+        return failure;
     }
-    /* 0 (done at once) or WSA_IO_PENDING: a completion will be queued in both cases, since
-     * FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is not set on the socket. */
     operation->in_flight = 1;
     return failure;
 }
@@ -266,21 +230,18 @@ struct port_failure port_post_send(struct port *port, struct port_operation *ope
 {
     struct port_failure failure = {NULL, 0};
     (void)port;
-    /* The WSABUF may live on the stack: WSASend copies it before returning. The bytes it
-     * points to may not: the kernel reads them until the completion, so they must stay. */
+    /* As for WSARecv: the WSABUF is copied, the bytes it points to are read until the
+     * completion, so they must stay. */
     WSABUF chunk;
     chunk.len = (ULONG)length;
     chunk.buf = (CHAR *)data;
     memset(&operation->overlapped, 0, sizeof operation->overlapped);
     operation->kind = PORT_SEND;
     operation->socket = s;
-    if (WSASend(s, &chunk, 1, NULL, 0, &operation->overlapped, NULL) == SOCKET_ERROR) {
-        int err = WSAGetLastError();
-        if (err != WSA_IO_PENDING) {
-            failure.call = "WSASend to";
-            failure.code = err;
-            return failure;
-        }
+    if (WSASend(s, &chunk, 1, NULL, 0, &operation->overlapped, NULL) == SOCKET_ERROR &&
+        (failure.code = not_started()) != 0) {
+        failure.call = "WSASend to";
+        return failure;
     }
     operation->in_flight = 1;
     return failure;
@@ -292,14 +253,12 @@ void port_close_socket(struct port *port, struct port_operation *operation, SOCK
 {
     (void)port;
     if (operation->in_flight) {
-        /* CancelIoEx(s, NULL) cancels every pending operation of the socket: each still
-         * completes, through the port, with WSA_OPERATION_ABORTED (a send with the bytes it
-         * had passed on by then). Until that completion is taken, the kernel may write to
-         * the OVERLAPPED and read a send's buffer: the connection is freed only then.
-         * Microsoft documents that closesocket() alone cancels them too; Wine 8 does so for
-         * receives, but leaves a pending WSASend in flight until the peer reads or closes,
-         * so the cancellation is asked for explicitly. ERROR_NOT_FOUND: it had completed
-         * already. */
+        /* CancelIoEx(s, NULL) cancels every operation in flight on the socket: each still
+         * completes, through the port, with WSA_OPERATION_ABORTED. Until that completion is
+         * taken, the kernel may write to the OVERLAPPED and the buffer: the connection is
+         * freed only then. Microsoft documents that closesocket() alone cancels them too;
+         * Wine 8 does so for receives, but leaves a WSASend in flight until the peer reads or
+         * closes, so the cancellation is asked for. ERROR_NOT_FOUND: it had completed. */
         if (!CancelIoEx((HANDLE)s, NULL) && GetLastError() != ERROR_NOT_FOUND)
             report_error_code("CancelIoEx", (int)GetLastError());
         /* The handle's value may be given to a new socket at once: the completion must not
@@ -326,19 +285,17 @@ static int operation_error(struct port_operation *operation)
 /** Ends an accept: the new socket, set up for the port, or a failure. */
 static void take_accept(struct port *port, struct accept_slot *slot, struct port_completion *done)
 {
-    int err = slot->operation.closing && port->ListenSocket == INVALID_SOCKET
-                  ? WSA_OPERATION_ABORTED
-                  : operation_error(&slot->operation);
+    int err = port->ListenSocket == INVALID_SOCKET ? WSA_OPERATION_ABORTED
+                                                   : operation_error(&slot->operation);
     SOCKET AcceptSocket = slot->AcceptSocket;
     slot->AcceptSocket = INVALID_SOCKET;
     if (err == WSA_OPERATION_ABORTED) {
         done->cancelled = 1;
-        closesocket(AcceptSocket);
-        return;
-    }
-    if (err != 0) {
+    } else if (err != 0) {
         done->failure.call = "AcceptEx";
         done->failure.code = err;
+    }
+    if (err != 0) {
         closesocket(AcceptSocket);
         return;
     }
@@ -363,71 +320,28 @@ static void take_accept(struct port *port, struct accept_slot *slot, struct port
     int remote_len = 0;
     port->GetAcceptExSockaddrs(slot->addresses, 0, ADDRESS_ROOM, ADDRESS_ROOM, &local, &local_len,
                                &remote, &remote_len);
+    done->peer_len = 0; /* no address given: its report says so */
     if (remote != NULL && remote_len > 0 && (size_t)remote_len <= sizeof done->peer) {
         memcpy(&done->peer, remote, (size_t)remote_len);
         done->peer_len = remote_len;
     }
     //! [associate-client]
-    /* The new socket's operations complete through the port too. Non-blocking, for the
-     * recv() that follows each zero-byte receive: it must never wait. */
+    /* The new socket's operations complete through the port too. */
     if (CreateIoCompletionPort((HANDLE)AcceptSocket, port->CompletionPort, 0, 0) == NULL) {
         done->failure.call = "CreateIoCompletionPort";
         done->failure.code = (int)GetLastError();
         closesocket(AcceptSocket);
         return;
     }
+    //! [associate-client]
+    /* Non-blocking, for main.c's recv() after each receive of zero bytes: it never waits. */
     if (net_set_nonblocking(AcceptSocket) == SOCKET_ERROR) {
         done->failure.call = NET_NONBLOCKING_CALL;
         done->failure.code = WSAGetLastError();
         closesocket(AcceptSocket);
         return;
     }
-    //! [associate-client]
     done->accepted = AcceptSocket;
-}
-
-/** Ends a receive: the zero-byte receive said data is there; read it into a free buffer. */
-static int take_receive(struct port *port, struct port_operation *operation,
-                        struct port_completion *done)
-{
-    int err = operation->closing ? WSA_OPERATION_ABORTED : operation_error(operation);
-    if (err == WSA_OPERATION_ABORTED) {
-        done->cancelled = 1;
-        return 1;
-    }
-    if (err != 0) {
-        done->failure.call = "WSARecv from";
-        done->failure.code = err;
-        return 1;
-    }
-    //! [read-after-zero-byte]
-    if (port->free_count == 0 && !add_buffers(port)) {
-        done->out_of_buffers = 1; /* none free, none can be made: the data waits */
-        return 1;
-    }
-    int buffer = port->free_buffers[--port->free_count];
-    int got = recv(operation->socket, port_buffer(port, buffer), PORT_BUFFER_SIZE, 0);
-    if (got > 0) {
-        done->buffer = buffer;
-        done->bytes = (size_t)got;
-        return 1;
-    }
-    err = WSAGetLastError();
-    port_release_buffer(port, buffer);
-    if (got == 0)
-        return 1; /* the end of the stream: bytes 0 */
-    if (err == WSAEWOULDBLOCK) {
-        /* Nothing there after all: wait again, without telling the loop. */
-        struct port_failure failure = port_post_receive(port, operation, operation->socket);
-        if (failure.call == NULL)
-            return 0;
-        done->failure = failure;
-        return 1;
-    }
-    done->failure.call = "recv from";
-    done->failure.code = err;
-    //! [read-after-zero-byte]
-    return 1;
 }
 
 //! [wait]
@@ -437,8 +351,8 @@ int port_wait(struct port *port, struct port_completion *completions, int max, i
     ULONG removed = 0;
     if (max > PORT_WAIT_BATCH)
         max = PORT_WAIT_BATCH;
-    /* Takes up to max finished operations at once, failed ones included (each entry's
-     * status is in its OVERLAPPED), or waits for the first. */
+    /* Takes up to max finished operations at once, failed ones included (each entry's status
+     * is in its OVERLAPPED), or waits for the first. */
     if (!GetQueuedCompletionStatusEx(port->CompletionPort, entries, (ULONG)max, &removed,
                                      (DWORD)timeout_ms, FALSE)) {
         DWORD err = GetLastError();
@@ -452,73 +366,43 @@ int port_wait(struct port *port, struct port_completion *completions, int max, i
         if (entries[i].lpOverlapped == NULL)
             continue; /* posted by port_wake(), only to end the wait */
         struct port_operation *operation = (struct port_operation *)(void *)entries[i].lpOverlapped;
-        struct port_completion *done = &completions[count];
+        struct port_completion *done = &completions[count++];
         operation->in_flight = 0;
+        memset(done, 0, sizeof *done);
         done->kind = (enum port_kind)operation->kind;
         done->operation = operation->kind == PORT_ACCEPT ? NULL : operation;
-        done->failure.call = NULL;
-        done->failure.code = 0;
-        done->cancelled = 0;
-        done->out_of_buffers = 0;
-        done->buffer = PORT_NO_BUFFER;
-        done->bytes = 0;
         done->accepted = INVALID_SOCKET;
-        switch (operation->kind) {
-        case PORT_ACCEPT:
+        if (operation->kind == PORT_ACCEPT) {
             take_accept(port, (struct accept_slot *)(void *)operation, done);
-            count++;
-            break;
-        case PORT_RECEIVE:
-            count += take_receive(port, operation, done);
-            break;
-        case PORT_SEND:
-        default: {
-            int err = operation->closing ? WSA_OPERATION_ABORTED : operation_error(operation);
-            if (err == WSA_OPERATION_ABORTED)
-                done->cancelled = 1;
-            else if (err != 0) {
-                done->failure.call = "WSASend to";
-                done->failure.code = err;
-            } else
-                done->bytes = entries[i].dwNumberOfBytesTransferred;
-            count++;
-            break;
+            continue;
         }
+        /* A closed socket's operation: its handle may be another socket's by now. */
+        int err = operation->closing ? WSA_OPERATION_ABORTED : operation_error(operation);
+        if (err == WSA_OPERATION_ABORTED) {
+            done->cancelled = 1;
+        } else if (err != 0) {
+            done->failure.call = operation->kind == PORT_SEND ? "WSASend to" : "WSARecv from";
+            done->failure.code = err;
+        } else {
+            done->bytes = entries[i].dwNumberOfBytesTransferred; /* receive: 0 at the end */
         }
     }
     return count;
 }
 //! [wait]
 
-char *port_buffer(struct port *port, int buffer)
+//! [buffer-memory]
+char *port_buffer_new(void)
 {
-    return port->chunks[buffer / PORT_BUFFERS_PER_CHUNK] +
-           (size_t)(buffer % PORT_BUFFERS_PER_CHUNK) * PORT_BUFFER_SIZE;
+    /* 64 KiB: Windows' allocation granularity, so no address space is wasted either. */
+    return VirtualAlloc(NULL, PORT_BUFFER_SIZE, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
 }
 
-void port_release_buffer(struct port *port, int buffer)
+void port_buffer_free(char *buffer)
 {
-    port->free_buffers[port->free_count++] = buffer;
+    VirtualFree(buffer, 0, MEM_RELEASE);
 }
-
-int port_free_buffers(const struct port *port)
-{
-    return port->free_count;
-}
-
-void port_trim_buffers(struct port *port)
-{
-    if (port->buffer_count == 0 || port->free_count < port->buffer_count)
-        return; /* none made, or some lent */
-    /* No buffer's number is held anywhere but in the free stack: forget them all. The next
-     * receive finds the stack empty and makes a chunk again (add_buffers()). */
-    for (int i = 0; i < port->buffer_count / PORT_BUFFERS_PER_CHUNK; i++) {
-        free(port->chunks[i]);
-        port->chunks[i] = NULL;
-    }
-    port->buffer_count = 0;
-    port->free_count = 0;
-}
+//! [buffer-memory]
 
 void port_free(struct port *port, int all_completed)
 {
@@ -533,9 +417,6 @@ void port_free(struct port *port, int all_completed)
         CloseHandle(port->CompletionPort);
     }
     if (!all_completed)
-        return; /* the kernel may still use this memory: it stays until the process ends */
-    for (int i = 0; i < port->buffer_count / PORT_BUFFERS_PER_CHUNK; i++)
-        free(port->chunks[i]);
-    free(port->free_buffers);
+        return; /* the kernel may still write into this memory: it stays */
     free(port);
 }

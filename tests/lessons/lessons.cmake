@@ -423,94 +423,141 @@ lesson(v6only-14 STEP 14-event-loop
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 
-# Step 17: the completion model.
-# The port must end what is in flight when it closes a connection.
-lesson(cancel-in-flight STEP 17-completion-ports FILE steps/17-completion-ports/ports_uring.c
-  TEST step17_closes_a_silent_client_after_the_idle_timeout
-  LESSON "On Linux, a connection's receive in flight is cancelled before its socket is closed."
-  WHAT "close() a socket with a receive in flight, without cancelling it: io_uring keeps the socket open, and the client never learns it was closed"
-  FIND [[            io_uring_prep_cancel(sqe, operation, 0);]]
-  REPLACE [[            io_uring_prep_nop(sqe);]])
-lesson(cancel-in-flight-windows STEP 17-completion-ports PLATFORM windows
-  FILE steps/17-completion-ports/ports_iocp.c
-  TEST step17_closes_a_client_that_does_not_read_after_the_idle_timeout
-  LESSON "On Windows, a connection's operations in flight are cancelled before its socket is freed."
-  WHAT "rely on closesocket() alone to end a pending WSASend: under Wine 8 it stays pending, and the connection can never be freed"
-  FIND [[        if (!CancelIoEx((HANDLE)s, NULL) && GetLastError() != ERROR_NOT_FOUND)]]
-  REPLACE [[        if (0)]])
+# Steps 15 to 17: the completion model. What the three share is written once, for each of
+# them: the same blocks, the same tests (completion_ports.c, and many_clients.c from step 16).
+foreach(step IN ITEMS 15-completion-loop 16-accept-ahead 17-completion-ports)
+  string(SUBSTRING ${step} 0 2 n)
+  lesson(completion-backpressure-${n} STEP ${step}
+    TEST step${n}_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
+    LESSON "The completion loop receives again only once the echo is sent, so a client that does not read is not read from."
+    WHAT "receive again as soon as a receive completes, instead of after the echo (here the echo is dropped: a connection has one operation in flight)"
+    FIND [[        c->sent = 0;]]
+    REPLACE [[        c->sent = 0;
+        c->echoed += c->length;
+        start_receive(server, c);
+        return;]])
+  lesson(cancel-in-flight-${n} STEP ${step} FILE steps/${step}/ports_uring.c
+    TEST step${n}_ctrl_c_closes_the_connections_and_says_how_many
+    LESSON "On Linux, an operation in flight is cancelled before its socket is closed: only then does it complete, and its connection can be freed."
+    WHAT "close() a socket with a receive in flight, without cancelling it: io_uring keeps the socket open, the receive never completes, and the stop waits for it in vain"
+    FIND [[    io_uring_prep_cancel(sqe, operation, 0);]]
+    REPLACE [[    io_uring_prep_nop(sqe);]])
+  lesson(cancel-in-flight-windows-${n} STEP ${step} PLATFORM windows
+    FILE steps/${step}/ports_iocp.c
+    TEST step${n}_ctrl_c_ends_a_send_in_flight_to_a_client_that_does_not_read
+    LESSON "On Windows, the operations in flight on a socket are cancelled (CancelIoEx) before it is closed: only then does a send to a client that reads nothing complete."
+    WHAT "rely on closesocket() alone to end a WSASend in flight: under Wine 8 it stays in flight, and the connection can never be freed"
+    FIND [[        if (!CancelIoEx((HANDLE)s, NULL) && GetLastError() != ERROR_NOT_FOUND)]]
+    REPLACE [[        if (0)]])
+  lesson(io-uring-missing-${n} STEP ${step} FILE steps/${step}/ports_uring.c
+    TEST step${n}_reports_a_missing_io_uring_and_exits_1
+    LESSON "A system without io_uring gets a clear report and exit code 1."
+    WHAT "go on when io_uring_queue_init_params() fails (ENOSYS on an old kernel, EPERM in a container)"
+    FIND [[        report_error_code("io_uring_queue_init_params", -rc);
+        free(port);
+        return NULL;]]
+    REPLACE [[]])
+  # What the complete server taught, and a completion loop could lose.
+  lesson(ignore-sigpipe-${n} STEP ${step}
+    TEST step${n}_survives_the_reader_of_its_output_going_away
+    LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+    WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
+    FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
+  lesson(reuse-address-${n} STEP ${step}
+    TEST step${n}_restarts_at_once_on_the_port_its_last_run_used
+    LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+    WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
+    FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+  lesson(v6only-${n} STEP ${step}
+    TEST step${n}_an_ipv6_wildcard_server_leaves_ipv4_to_others
+    LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+    WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
+    FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+endforeach()
 
-# AcceptEx must complete when a client connects, not when it first speaks.
-lesson(acceptex-no-data STEP 17-completion-ports PLATFORM windows
-  FILE steps/17-completion-ports/ports_iocp.c
-  TEST step17_closes_a_silent_client_after_the_idle_timeout
-  LESSON "AcceptEx() completes when a client connects, not when it first sends."
-  WHAT "ask AcceptEx for the first byte of data too: a client that connects and says nothing is never accepted"
+# Step 15: the completion loop.
+lesson(acceptex-no-data-15 STEP 15-completion-loop PLATFORM windows
+  FILE steps/15-completion-loop/ports_iocp.c
+  TEST step15_a_client_that_says_nothing_holds_up_nobody
+  LESSON "AcceptEx() completes when a client connects, not when it first sends: a silent client holds up nobody."
+  WHAT "ask AcceptEx for the first byte of data too: a client that connects and says nothing holds the only accept, and the next client waits"
   FIND [[slot->AcceptSocket, slot->addresses, 0, ADDRESS_ROOM,]]
   REPLACE [[slot->AcceptSocket, slot->addresses, 1, ADDRESS_ROOM,]])
-
-# A missing io_uring is reported, not a crash.
-lesson(io-uring-missing STEP 17-completion-ports FILE steps/17-completion-ports/ports_uring.c
-  TEST step17_reports_a_missing_io_uring_and_exits_1
-  LESSON "A system without io_uring gets a clear report and exit code 1."
-  WHAT "go on when io_uring_queue_init_params() fails (ENOSYS on an old kernel, EPERM in a container)"
-  FIND [[        report_error_code("io_uring_queue_init_params", -rc);
-        goto fail;]]
-  REPLACE [[]])
-
-# Backpressure: the next receive only when the echo is sent.
-lesson(completion-backpressure STEP 17-completion-ports
-  TEST step17_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
-  LESSON "The completion loop receives again only once the echo is sent."
-  WHAT "receive again at once instead of after the echo (here the echo is dropped: a connection has one operation in flight)"
-  FIND [[        touch(server, c, now);
-        continue_echo(server, c);]]
-  REPLACE [[        touch(server, c, now);
-        c->echoed += c->length;
-        port_release_buffer(server->port, c->buffer);
-        c->buffer = PORT_NO_BUFFER;
-        start_receive(server, c);]])
-
-# The idle timeout reads a list kept in order of activity.
-lesson(activity-order STEP 17-completion-ports
-  TEST step17_closes_a_silent_client_after_the_idle_timeout
-  LESSON "Connections are kept in order of activity, so the idle sweep finds every silent one."
-  WHAT "note the time of activity but leave the connection where it is in the list: the sweep stops at a busy client and misses the silent one behind it"
-  FIND [[    link_remove(&c->activity);
-    link_append(&server->activity, &c->activity);]]
-  REPLACE [[    if (c->activity.next == &c->activity)
-        link_append(&server->activity, &c->activity);]])
-
-# A burst's buffers go back to the system when it is over.
-lesson(trim-buffers STEP 17-completion-ports
-  TEST step17_after_a_burst_an_idle_client_costs_a_few_hundred_bytes
-  LESSON "After a burst, the buffers' memory goes back to the system."
-  WHAT "keep the buffers' pages after a burst: on Linux every buffer made stays resident, and an idle client seems to cost a kilobyte more"
-  FIND [[            port_trim_buffers(server.port); /* a quiet turn: no burst's memory kept */]]
-  REPLACE [[            (void)0;]])
-
-# Out of descriptors: pause, do not spin.
-lesson(back-off STEP 17-completion-ports
-  TEST step17_out_of_descriptors_neither_stops_nor_spins
-  LESSON "Out of descriptors, the completion loop pauses its accepts instead of spinning."
-  WHAT "post accepts again at once after EMFILE: each fails at once, again and again"
-  FIND [[        server->paused_until_ms = now + BACK_OFF_MS;]]
+lesson(accept-pause-15 STEP 15-completion-loop
+  TEST step15_out_of_descriptors_neither_stops_nor_spins
+  LESSON "Out of descriptors, an accept fails again at once: the loop posts the next one only after a pause."
+  WHAT "post the next accept at once after EMFILE: it fails at once, again and again"
+  FIND [[        server->paused_until_ms = now + BACK_OFF_MS; /* out of descriptors: retrying would spin */]]
   REPLACE [[        server->paused_until_ms = now;]])
 
-# --max-clients counts the accepts in flight.
-lesson(max-clients STEP 17-completion-ports
-  TEST step17_at_the_limit_new_connections_wait_until_a_client_leaves
-  LESSON "--max-clients counts the connections open and the accepts posted."
-  WHAT "post accepts without counting the connections open"
-  FIND [[server->open + server->accepts_posted < server->max_clients &&]]
-  REPLACE [[1 &&]])
+# Steps 16 and 17: many clients.
+foreach(step IN ITEMS 16-accept-ahead 17-completion-ports)
+  string(SUBSTRING ${step} 0 2 n)
+  lesson(max-clients-${n} STEP ${step}
+    TEST step${n}_at_the_limit_new_connections_wait_until_a_client_leaves
+    LESSON "--max-clients counts the accepts posted ahead with the connections open: each accept in flight is a client that may come."
+    WHAT "count only the connections open: the accepts posted ahead take more clients than the limit"
+    FIND [[server->open + server->accepts_posted < server->max_clients &&]]
+    REPLACE [[server->open < server->max_clients &&]])
+  lesson(back-off-${n} STEP ${step}
+    TEST step${n}_out_of_descriptors_neither_stops_nor_spins
+    LESSON "Out of descriptors, the completion loop withdraws the accepts posted ahead and pauses, instead of spinning."
+    WHAT "post accepts again at once after EMFILE: each fails at once, again and again"
+    FIND [[        server->paused_until_ms = now + BACK_OFF_MS;
+        server->probing = 1;]]
+    REPLACE [[        server->paused_until_ms = now;
+        server->probing = 1;]])
+  lesson(activity-order-${n} STEP ${step}
+    TEST step${n}_closes_a_silent_client_after_the_idle_timeout
+    LESSON "Connections are kept in order of activity, so the idle timeout finds every silent one by looking at the oldest."
+    WHAT "note the time of activity but leave the connection where it is in the list: the sweep stops at a busy client and misses the silent one behind it"
+    FIND [[    link_remove(&c->node);
+    link_append(&server->connections, &c->node);]]
+    REPLACE [[    if (c->node.next == &c->node)
+        link_append(&server->connections, &c->node);]])
+  lesson(loop-idle-timeout-${n} STEP ${step}
+    TEST step${n}_silent_clients_at_the_limit_are_closed_after_the_idle_timeout
+    LESSON "The completion loop closes a silent client after the idle timeout, so silent clients cannot fill the server for good."
+    WHAT "never close a silent client"
+    FIND [[        close_idle_connections(&server, now);]]
+    REPLACE [[        (void)close_idle_connections;]])
+  lesson(acceptex-no-data-${n} STEP ${step} PLATFORM windows
+    FILE steps/${step}/ports_iocp.c
+    TEST step${n}_closes_a_silent_client_after_the_idle_timeout
+    LESSON "AcceptEx() completes when a client connects, not when it first sends."
+    WHAT "ask AcceptEx for the first byte of data too: a client that connects and says nothing is never accepted, and never closed"
+    FIND [[slot->AcceptSocket, slot->addresses, 0, ADDRESS_ROOM,]]
+    REPLACE [[slot->AcceptSocket, slot->addresses, 1, ADDRESS_ROOM,]])
+endforeach()
 
-# A connection that found no buffer receives again when one is free.
+# Step 17: no buffer per connection.
+lesson(no-buffer-while-waiting STEP 17-completion-ports
+  TEST step17_idle_clients_hold_no_buffer
+  LESSON "A receive waits for data holding no buffer: idle clients leave every buffer to those with data."
+  WHAT "take a buffer when the receive is posted, and hold it while the client is silent"
+  FIND [[    struct port_failure failure = port_post_receive(server->port, &c->operation, c->ClientSocket);]]
+  REPLACE [[    if (c->buffer == NULL)
+        c->buffer = lend_buffer(server); /* held while the receive waits */
+    struct port_failure failure = port_post_receive(server->port, &c->operation, c->ClientSocket);]])
+lesson(peek-for-the-end STEP 17-completion-ports
+  TEST step17_an_idle_client_that_closes_while_every_buffer_is_lent_is_seen_closing_at_once
+  LESSON "With every buffer lent, a peek at one byte tells the end of the stream from data: a client that closes is seen closing at once."
+  WHAT "take whatever is there for data that waits for a buffer: a client that closes is seen only when a buffer comes back"
+  FIND [[: recv(c->ClientSocket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);]]
+  REPLACE [[: (int)sizeof byte;]])
 lesson(serve-waiting STEP 17-completion-ports
   TEST step17_clients_wait_for_a_buffer_when_all_are_lent
-  LESSON "A connection that found every buffer lent receives as soon as one is free."
-  WHAT "leave connections that found every buffer lent out waiting for ever"
-  FIND [[        serve_waiting_connections(&server);]]
-  REPLACE [[        (void)serve_waiting_connections;]])
+  LESSON "A connection that found every buffer lent receives again as soon as one is given back."
+  WHAT "leave the connections that found every buffer lent waiting for ever"
+  FIND [[        start_receive(server, next);]]
+  REPLACE [[        (void)next;]])
+lesson(trim-buffers STEP 17-completion-ports
+  TEST step17_after_a_burst_an_idle_client_costs_a_few_hundred_bytes
+  LESSON "When the loop is quiet, the spare buffers' memory goes back to the system: a burst's memory is not kept."
+  WHAT "keep the spare buffers after a burst: an idle client then seems to cost kilobytes"
+  FIND [[            trim_buffers(&server); /* a quiet turn */]]
+  REPLACE [[            (void)0;]])
 
 # Step 19: a process per client.
 lesson(parent-closes-its-copy STEP 19-process-per-client
