@@ -80,10 +80,6 @@ set(TUTORIAL_BLOCK_CHANGES
   14-event-loop:event-loop     # --max-clients, the pause of the listener, the idle timeout
   14-event-loop:poll           # a shorter wait while the listener or a client is left out
   14-event-loop:cleanup        # no ClientSocket of main's: each accepted one is the loop's at once
-  17-completion-ports:stop-handler        # the console handler also wakes the port's wait
-  17-completion-ports:report-client-error # the error comes with the completion
-  17-completion-ports:finish              # the end of the stream is a completion of 0 bytes
-  17-completion-ports:idle-timeout        # a list in order of activity, read from its oldest
   15-completion-loop:stop-handler        # the console handler also wakes the port's wait
   15-completion-loop:report-client-error # the error comes with the completion
   15-completion-loop:cleanup             # the connections are the loop's: no ClientSocket of main's
