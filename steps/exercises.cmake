@@ -127,13 +127,16 @@ tutorial_exercise(14-event-loop listener-pause
   TODO_PT "Sem descritores ou sem memória (kind == NET_ACCEPT_BACK_OFF): tire o socket de escuta do poll() por BACK_OFF_MS (listener_paused_until = now + BACK_OFF_MS) e saia do laço de aceitar. Dormir pararia todos os clientes; perguntar de novo na hora giraria em falso.")
 
 tutorial_exercise(15-completion-loop backpressure
-  "A send completed: if part of the echo is left (c->sent < c->length), send the rest with continue_echo() and return. Only then post the next receive (start_receive()), so that a client that reads nothing is not read from.")
+  "A send completed: if part of the echo is left (c->sent < c->length), send the rest with continue_echo() and return. Only then post the next receive (start_receive()), so that a client that reads nothing is not read from."
+  TODO_PT "Um envio se concluiu: se sobrou parte do eco (c->sent < c->length), envie o resto com continue_echo() e retorne. Só então poste o próximo recebimento (start_receive()), para que um cliente que não lê nada não seja lido.")
 
 tutorial_exercise(16-accept-ahead back-off
-  "Out of descriptors or memory, every accept posted would fail at once: pause until now + BACK_OFF_MS (server->paused_until_ms), probe with one accept afterwards (server->probing = 1), and withdraw the accepts in flight (port_cancel_accepts()).")
+  "Out of descriptors or memory, every accept posted would fail at once: pause until now + BACK_OFF_MS (server->paused_until_ms), probe with one accept afterwards (server->probing = 1), and withdraw the accepts in flight (port_cancel_accepts())."
+  TODO_PT "Sem descritores ou sem memória, todo accept postado falharia na hora: pause até now + BACK_OFF_MS (server->paused_until_ms), teste depois com um só accept (server->probing = 1) e retire os accepts em andamento (port_cancel_accepts()).")
 
 tutorial_exercise(17-completion-ports backpressure
-  "A send completed: if part of the echo is left, send the rest with continue_echo() and return. Once all is sent, give the buffer back (give_back_buffer(), which also lets a connection waiting for one receive), then post the next receive (start_receive()).")
+  "A send completed: if part of the echo is left, send the rest with continue_echo() and return. Once all is sent, give the buffer back (give_back_buffer(), which also lets a connection waiting for one receive), then post the next receive (start_receive())."
+  TODO_PT "Um envio se concluiu: se sobrou parte do eco, envie o resto com continue_echo() e retorne. Quando tudo tiver saído, devolva o buffer (give_back_buffer(), que também deixa receber uma conexão que esperava um), depois poste o próximo recebimento (start_receive()).")
 
 tutorial_exercise(19-process-per-client fork
   "POSIX: fork() a child for this client. In the child: close the listening socket, serve the client (net_set_nonblocking(), serve_client()), print `served ...`, close it and exit(). In the parent: remember the child's pid in child->pid and return 0. If fork() fails: report it and return -1."

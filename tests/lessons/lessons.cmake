@@ -430,6 +430,7 @@ foreach(step IN ITEMS 15-completion-loop 16-accept-ahead 17-completion-ports)
   lesson(completion-backpressure-${n} STEP ${step}
     TEST step${n}_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
     LESSON "The completion loop receives again only once the echo is sent, so a client that does not read is not read from."
+    LESSON_PT "O laço de conclusão só recebe de novo quando o eco foi enviado, e um cliente que não lê não é lido."
     WHAT "receive again as soon as a receive completes, instead of after the echo (here the echo is dropped: a connection has one operation in flight)"
     FIND [[        c->sent = 0;]]
     REPLACE [[        c->sent = 0;
@@ -439,6 +440,7 @@ foreach(step IN ITEMS 15-completion-loop 16-accept-ahead 17-completion-ports)
   lesson(cancel-in-flight-${n} STEP ${step} FILE steps/${step}/ports_uring.c
     TEST step${n}_ctrl_c_closes_the_connections_and_says_how_many
     LESSON "On Linux, an operation in flight is cancelled before its socket is closed: only then does it complete, and its connection can be freed."
+    LESSON_PT "No Linux, uma operação em andamento é cancelada antes de o socket ser fechado: só então ela se conclui, e a conexão pode ser liberada."
     WHAT "close() a socket with a receive in flight, without cancelling it: io_uring keeps the socket open, the receive never completes, and the stop waits for it in vain"
     FIND [[    io_uring_prep_cancel(sqe, operation, 0);]]
     REPLACE [[    io_uring_prep_nop(sqe);]])
@@ -446,12 +448,14 @@ foreach(step IN ITEMS 15-completion-loop 16-accept-ahead 17-completion-ports)
     FILE steps/${step}/ports_iocp.c
     TEST step${n}_ctrl_c_ends_a_send_in_flight_to_a_client_that_does_not_read
     LESSON "On Windows, the operations in flight on a socket are cancelled (CancelIoEx) before it is closed: only then does a send to a client that reads nothing complete."
+    LESSON_PT "No Windows, as operações em andamento num socket são canceladas (CancelIoEx) antes de ele ser fechado: só então um envio para um cliente que não lê nada se conclui."
     WHAT "rely on closesocket() alone to end a WSASend in flight: under Wine 8 it stays in flight, and the connection can never be freed"
     FIND [[        if (!CancelIoEx((HANDLE)s, NULL) && GetLastError() != ERROR_NOT_FOUND)]]
     REPLACE [[        if (0)]])
   lesson(io-uring-missing-${n} STEP ${step} FILE steps/${step}/ports_uring.c
     TEST step${n}_reports_a_missing_io_uring_and_exits_1
     LESSON "A system without io_uring gets a clear report and exit code 1."
+    LESSON_PT "Um sistema sem io_uring recebe uma mensagem clara e o código de saída 1."
     WHAT "go on when io_uring_queue_init_params() fails (ENOSYS on an old kernel, EPERM in a container)"
     FIND [[        report_error_code("io_uring_queue_init_params", -rc);
         free(port);
@@ -461,17 +465,20 @@ foreach(step IN ITEMS 15-completion-loop 16-accept-ahead 17-completion-ports)
   lesson(ignore-sigpipe-${n} STEP ${step}
     TEST step${n}_survives_the_reader_of_its_output_going_away
     LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+    LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
     WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
     FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
   lesson(reuse-address-${n} STEP ${step}
     TEST step${n}_restarts_at_once_on_the_port_its_last_run_used
     LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+    LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
     WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
     FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
         SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
   lesson(v6only-${n} STEP ${step}
     TEST step${n}_an_ipv6_wildcard_server_leaves_ipv4_to_others
     LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+    LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
     WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
     FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 endforeach()
@@ -481,12 +488,14 @@ lesson(acceptex-no-data-15 STEP 15-completion-loop PLATFORM windows
   FILE steps/15-completion-loop/ports_iocp.c
   TEST step15_a_client_that_says_nothing_holds_up_nobody
   LESSON "AcceptEx() completes when a client connects, not when it first sends: a silent client holds up nobody."
+  LESSON_PT "AcceptEx() se conclui quando o cliente conecta, não quando ele envia pela primeira vez: um cliente calado não segura ninguém."
   WHAT "ask AcceptEx for the first byte of data too: a client that connects and says nothing holds the only accept, and the next client waits"
   FIND [[slot->AcceptSocket, slot->addresses, 0, ADDRESS_ROOM,]]
   REPLACE [[slot->AcceptSocket, slot->addresses, 1, ADDRESS_ROOM,]])
 lesson(accept-pause-15 STEP 15-completion-loop
   TEST step15_out_of_descriptors_neither_stops_nor_spins
   LESSON "Out of descriptors, an accept fails again at once: the loop posts the next one only after a pause."
+  LESSON_PT "Sem descritores livres, um accept falha de novo na hora: o laço só posta o próximo depois de uma pausa."
   WHAT "post the next accept at once after EMFILE: it fails at once, again and again"
   FIND [[        server->paused_until_ms = now + BACK_OFF_MS; /* out of descriptors: retrying would spin */]]
   REPLACE [[        server->paused_until_ms = now;]])
@@ -497,12 +506,14 @@ foreach(step IN ITEMS 16-accept-ahead 17-completion-ports)
   lesson(max-clients-${n} STEP ${step}
     TEST step${n}_at_the_limit_new_connections_wait_until_a_client_leaves
     LESSON "--max-clients counts the accepts posted ahead with the connections open: each accept in flight is a client that may come."
+    LESSON_PT "--max-clients conta os accepts postados de antemão junto com as conexões abertas: cada accept em andamento é um cliente que pode chegar."
     WHAT "count only the connections open: the accepts posted ahead take more clients than the limit"
     FIND [[server->open + server->accepts_posted < server->max_clients &&]]
     REPLACE [[server->open < server->max_clients &&]])
   lesson(back-off-${n} STEP ${step}
     TEST step${n}_out_of_descriptors_neither_stops_nor_spins
     LESSON "Out of descriptors, the completion loop withdraws the accepts posted ahead and pauses, instead of spinning."
+    LESSON_PT "Sem descritores livres, o laço de conclusão retira os accepts postados de antemão e faz uma pausa, em vez de girar em falso."
     WHAT "post accepts again at once after EMFILE: each fails at once, again and again"
     FIND [[        server->paused_until_ms = now + BACK_OFF_MS;
         server->probing = 1;]]
@@ -511,6 +522,7 @@ foreach(step IN ITEMS 16-accept-ahead 17-completion-ports)
   lesson(activity-order-${n} STEP ${step}
     TEST step${n}_closes_a_silent_client_after_the_idle_timeout
     LESSON "Connections are kept in order of activity, so the idle timeout finds every silent one by looking at the oldest."
+    LESSON_PT "As conexões ficam em ordem de atividade, e o tempo limite de inatividade acha todas as caladas olhando as mais antigas."
     WHAT "note the time of activity but leave the connection where it is in the list: the sweep stops at a busy client and misses the silent one behind it"
     FIND [[    link_remove(&c->node);
     link_append(&server->connections, &c->node);]]
@@ -519,6 +531,7 @@ foreach(step IN ITEMS 16-accept-ahead 17-completion-ports)
   lesson(loop-idle-timeout-${n} STEP ${step}
     TEST step${n}_silent_clients_at_the_limit_are_closed_after_the_idle_timeout
     LESSON "The completion loop closes a silent client after the idle timeout, so silent clients cannot fill the server for good."
+    LESSON_PT "O laço de conclusão fecha um cliente calado depois do tempo limite de inatividade, e clientes calados não lotam o servidor para sempre."
     WHAT "never close a silent client"
     FIND [[        close_idle_connections(&server, now);]]
     REPLACE [[        (void)close_idle_connections;]])
@@ -526,6 +539,7 @@ foreach(step IN ITEMS 16-accept-ahead 17-completion-ports)
     FILE steps/${step}/ports_iocp.c
     TEST step${n}_closes_a_silent_client_after_the_idle_timeout
     LESSON "AcceptEx() completes when a client connects, not when it first sends."
+    LESSON_PT "AcceptEx() se conclui quando o cliente conecta, não quando ele envia pela primeira vez."
     WHAT "ask AcceptEx for the first byte of data too: a client that connects and says nothing is never accepted, and never closed"
     FIND [[slot->AcceptSocket, slot->addresses, 0, ADDRESS_ROOM,]]
     REPLACE [[slot->AcceptSocket, slot->addresses, 1, ADDRESS_ROOM,]])
@@ -535,6 +549,7 @@ endforeach()
 lesson(no-buffer-while-waiting STEP 17-completion-ports
   TEST step17_idle_clients_hold_no_buffer
   LESSON "A receive waits for data holding no buffer: idle clients leave every buffer to those with data."
+  LESSON_PT "Um recebimento espera os dados sem segurar buffer: os clientes ociosos deixam todos os buffers para os que têm dados."
   WHAT "take a buffer when the receive is posted, and hold it while the client is silent"
   FIND [[    struct port_failure failure = port_post_receive(server->port, &c->operation, c->ClientSocket);]]
   REPLACE [[    if (c->buffer == NULL)
@@ -543,18 +558,21 @@ lesson(no-buffer-while-waiting STEP 17-completion-ports
 lesson(peek-for-the-end STEP 17-completion-ports
   TEST step17_an_idle_client_that_closes_while_every_buffer_is_lent_is_seen_closing_at_once
   LESSON "With every buffer lent, a peek at one byte tells the end of the stream from data: a client that closes is seen closing at once."
+  LESSON_PT "Com todos os buffers emprestados, espiar um byte distingue o fim do fluxo de dados: um cliente que fecha é visto fechando na hora."
   WHAT "take whatever is there for data that waits for a buffer: a client that closes is seen only when a buffer comes back"
   FIND [[: recv(c->ClientSocket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);]]
   REPLACE [[: (int)sizeof byte;]])
 lesson(serve-waiting STEP 17-completion-ports
   TEST step17_clients_wait_for_a_buffer_when_all_are_lent
   LESSON "A connection that found every buffer lent receives again as soon as one is given back."
+  LESSON_PT "Uma conexão que achou todos os buffers emprestados volta a receber assim que um é devolvido."
   WHAT "leave the connections that found every buffer lent waiting for ever"
   FIND [[        start_receive(server, next);]]
   REPLACE [[        (void)next;]])
 lesson(trim-buffers STEP 17-completion-ports
   TEST step17_after_a_burst_an_idle_client_costs_a_few_hundred_bytes
   LESSON "When the loop is quiet, the spare buffers' memory goes back to the system: a burst's memory is not kept."
+  LESSON_PT "Quando o laço está quieto, a memória dos buffers de sobra volta para o sistema: a memória de um pico não fica retida."
   WHAT "keep the spare buffers after a burst: an idle client then seems to cost kilobytes"
   FIND [[            trim_buffers(&server); /* a quiet turn */]]
   REPLACE [[            (void)0;]])
