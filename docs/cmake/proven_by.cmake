@@ -87,6 +87,7 @@ foreach(step IN LISTS STEPS)
       set(where "${on_linux}")
     endif()
     html_escape(sentence "${sentence}")
+    string(REPLACE ";" "&#59;" sentence "${sentence}") # a CMake list would split it
     string(REGEX REPLACE "([A-Za-z_]+\\(\\))" "<code>\\1</code>" sentence "${sentence}")
     table_row(row ${odd} "${sentence}" "<code>${test}</code>" "${where}")
     string(APPEND html "${row}")

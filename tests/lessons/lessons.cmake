@@ -180,7 +180,7 @@ lesson(nonblocking-send-windows STEP 10-complete-server PLATFORM windows
 lesson(idle-timeout STEP 10-complete-server
   TEST step10_closes_a_silent_client_after_the_idle_timeout_and_serves_the_next
   LESSON "The idle timeout closes a silent client, and the next client is served."
-  LESSON_PT "O tempo limite de inatividade fecha um cliente calado, e o próximo cliente é atendido."
+  LESSON_PT "O tempo limite de inatividade fecha um cliente em silêncio, e o próximo cliente é atendido."
   WHAT "wait for a silent client for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 lesson(ignore-sigpipe STEP 10-complete-server
@@ -236,7 +236,7 @@ lesson(client-limit STEP 12-threads
 lesson(thread-idle-timeout STEP 12-threads
   TEST step12_silent_clients_at_the_limit_are_closed_after_the_idle_timeout
   LESSON "A silent client holds its thread only until the idle timeout."
-  LESSON_PT "Um cliente calado só segura a sua thread até o tempo limite de inatividade."
+  LESSON_PT "Um cliente em silêncio só segura a sua thread até o tempo limite de inatividade."
   WHAT "let silent clients hold their threads for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 
@@ -370,7 +370,7 @@ lesson(shared-buffer STEP 14-event-loop
 lesson(loop-idle-timeout STEP 14-event-loop
   TEST step14_closes_a_silent_client_after_the_idle_timeout
   LESSON "The event loop closes a silent client after the idle timeout."
-  LESSON_PT "O laço de eventos fecha um cliente calado depois do tempo limite de inatividade."
+  LESSON_PT "O laço de eventos fecha um cliente em silêncio depois do tempo limite de inatividade."
   WHAT "never close a silent client"
   FIND [[if (result == 1 && now - c->last_active_ms >= idle_timeout_ms) {]] REPLACE [[if (0) {]])
 lesson(loop-client-limit STEP 14-event-loop
@@ -430,7 +430,7 @@ foreach(step IN ITEMS 15-completion-loop 16-accept-ahead 17-completion-ports)
   lesson(completion-backpressure-${n} STEP ${step}
     TEST step${n}_stops_reading_a_client_that_does_not_read_and_resumes_when_it_does
     LESSON "The completion loop receives again only once the echo is sent, so a client that does not read is not read from."
-    LESSON_PT "O laço de conclusão só recebe de novo quando o eco foi enviado, e um cliente que não lê não é lido."
+    LESSON_PT "O laço de conclusões só recebe de novo quando o eco foi enviado, e um cliente que não lê não é lido."
     WHAT "receive again as soon as a receive completes, instead of after the echo (here the echo is dropped: a connection has one operation in flight)"
     FIND [[        c->sent = 0;]]
     REPLACE [[        c->sent = 0;
@@ -488,14 +488,14 @@ lesson(acceptex-no-data-15 STEP 15-completion-loop PLATFORM windows
   FILE steps/15-completion-loop/ports_iocp.c
   TEST step15_a_client_that_says_nothing_holds_up_nobody
   LESSON "AcceptEx() completes when a client connects, not when it first sends: a silent client holds up nobody."
-  LESSON_PT "AcceptEx() se conclui quando o cliente conecta, não quando ele envia pela primeira vez: um cliente calado não segura ninguém."
+  LESSON_PT "AcceptEx() se conclui quando o cliente conecta, não quando ele envia pela primeira vez: um cliente em silêncio não segura ninguém."
   WHAT "ask AcceptEx for the first byte of data too: a client that connects and says nothing holds the only accept, and the next client waits"
   FIND [[slot->AcceptSocket, slot->addresses, 0, ADDRESS_ROOM,]]
   REPLACE [[slot->AcceptSocket, slot->addresses, 1, ADDRESS_ROOM,]])
 lesson(accept-pause-15 STEP 15-completion-loop
   TEST step15_out_of_descriptors_neither_stops_nor_spins
   LESSON "Out of descriptors, an accept fails again at once: the loop posts the next one only after a pause."
-  LESSON_PT "Sem descritores livres, um accept falha de novo na hora: o laço só posta o próximo depois de uma pausa."
+  LESSON_PT "Sem descritores livres, uma aceitação falha de novo na hora: o laço só posta a próxima depois de uma pausa."
   WHAT "post the next accept at once after EMFILE: it fails at once, again and again"
   FIND [[        server->paused_until_ms = now + BACK_OFF_MS; /* out of descriptors: retrying would spin */]]
   REPLACE [[        server->paused_until_ms = now;]])
@@ -506,14 +506,14 @@ foreach(step IN ITEMS 16-accept-ahead 17-completion-ports)
   lesson(max-clients-${n} STEP ${step}
     TEST step${n}_at_the_limit_new_connections_wait_until_a_client_leaves
     LESSON "--max-clients counts the accepts posted ahead with the connections open: each accept in flight is a client that may come."
-    LESSON_PT "--max-clients conta os accepts postados de antemão junto com as conexões abertas: cada accept em andamento é um cliente que pode chegar."
+    LESSON_PT "--max-clients conta as aceitações postadas de antemão junto com as conexões abertas: cada aceitação em andamento é um cliente que pode chegar."
     WHAT "count only the connections open: the accepts posted ahead take more clients than the limit"
     FIND [[server->open + server->accepts_posted < server->max_clients &&]]
     REPLACE [[server->open < server->max_clients &&]])
   lesson(back-off-${n} STEP ${step}
     TEST step${n}_out_of_descriptors_neither_stops_nor_spins
     LESSON "Out of descriptors, the completion loop withdraws the accepts posted ahead and pauses, instead of spinning."
-    LESSON_PT "Sem descritores livres, o laço de conclusão retira os accepts postados de antemão e faz uma pausa, em vez de girar em falso."
+    LESSON_PT "Sem descritores livres, o laço de conclusões retira as aceitações postadas de antemão e faz uma pausa, em vez de girar em falso."
     WHAT "post accepts again at once after EMFILE: each fails at once, again and again"
     FIND [[        server->paused_until_ms = now + BACK_OFF_MS;
         server->probing = 1;]]
@@ -522,7 +522,7 @@ foreach(step IN ITEMS 16-accept-ahead 17-completion-ports)
   lesson(activity-order-${n} STEP ${step}
     TEST step${n}_closes_a_silent_client_after_the_idle_timeout
     LESSON "Connections are kept in order of activity, so the idle timeout finds every silent one by looking at the oldest."
-    LESSON_PT "As conexões ficam em ordem de atividade, e o tempo limite de inatividade acha todas as caladas olhando as mais antigas."
+    LESSON_PT "As conexões ficam em ordem de atividade, e o tempo limite de inatividade acha todas as que estão em silêncio olhando as mais antigas."
     WHAT "note the time of activity but leave the connection where it is in the list: the sweep stops at a busy client and misses the silent one behind it"
     FIND [[    link_remove(&c->node);
     link_append(&server->connections, &c->node);]]
@@ -531,7 +531,7 @@ foreach(step IN ITEMS 16-accept-ahead 17-completion-ports)
   lesson(loop-idle-timeout-${n} STEP ${step}
     TEST step${n}_silent_clients_at_the_limit_are_closed_after_the_idle_timeout
     LESSON "The completion loop closes a silent client after the idle timeout, so silent clients cannot fill the server for good."
-    LESSON_PT "O laço de conclusão fecha um cliente calado depois do tempo limite de inatividade, e clientes calados não lotam o servidor para sempre."
+    LESSON_PT "O laço de conclusões fecha um cliente em silêncio depois do tempo limite de inatividade, e clientes em silêncio não lotam o servidor para sempre."
     WHAT "never close a silent client"
     FIND [[        close_idle_connections(&server, now);]]
     REPLACE [[        (void)close_idle_connections;]])
@@ -549,7 +549,7 @@ endforeach()
 lesson(no-buffer-while-waiting STEP 17-completion-ports
   TEST step17_idle_clients_hold_no_buffer
   LESSON "A receive waits for data holding no buffer: idle clients leave every buffer to those with data."
-  LESSON_PT "Um recebimento espera os dados sem segurar buffer: os clientes ociosos deixam todos os buffers para os que têm dados."
+  LESSON_PT "Uma recepção espera os dados sem segurar buffer: os clientes ociosos deixam todos os buffers para os que têm dados."
   WHAT "take a buffer when the receive is posted, and hold it while the client is silent"
   FIND [[    struct port_failure failure = port_post_receive(server->port, &c->operation, c->ClientSocket);]]
   REPLACE [[    if (c->buffer == NULL)
