@@ -19,6 +19,7 @@ set(TUTORIAL_STEPS
   12-threads
   14-event-loop
   17-completion-ports
+  18-process-hand-off
   19-process-per-client
   20-conditional-accept
 )
@@ -35,6 +36,8 @@ set(TUTORIAL_MAX_DIFF 150)
 set(TUTORIAL_MAX_DIFF_ADVANCED 250)
 set(TUTORIAL_LARGE_DIFFS
   "08-accept-loop: steps 6 and 7 move from main() into serve_client(), unchanged but for a client's failure returning instead of ending the program"
+  "18-process-hand-off: Windows has no fork(): starting the program again with only the handles it needs, in a job that ends it if the server dies during the hand-off, handing it the connection in Microsoft's order (the child says when it holds its socket), and a child that gives up when nothing comes, take some 190 lines where POSIX calls fork()"
+  "19-process-per-client: each part comes twice, since POSIX and Windows learn of a child's end and stop a child differently: SIGCHLD, its pipe and waitpid() against process handles, SIGTERM against a closed pipe that a thread in the child watches"
 )
 
 # The steps that do not grow from the step before them, as STEP=BASE (none: a program of its
@@ -44,7 +47,7 @@ set(TUTORIAL_STEP_BASES
   11-client=none
   12-threads=10-complete-server
   14-event-loop=10-complete-server
-  19-process-per-client=10-complete-server
+  18-process-hand-off=10-complete-server
   20-conditional-accept=10-complete-server
 )
 
@@ -71,6 +74,12 @@ set(TUTORIAL_BLOCK_CHANGES
   17-completion-ports:report-client-error # the error comes with the completion
   17-completion-ports:finish              # the end of the stream is a completion of 0 bytes
   17-completion-ports:idle-timeout        # a list in order of activity, read from its oldest
-  19-process-per-client:accept-loop       # the limit, and the hand-off to a child process
+  18-process-hand-off:socket      # Windows: a listener that no child inherits
+  18-process-hand-off:accept-loop # the hand-off to a child process; the parent's copy closed
+  19-process-per-client:accept-loop    # the limit, and the wait for a connection or a child's end
+  19-process-per-client:no-zombies     # SIGCHLD's handler and its pipe, instead of SIGCHLD ignored
+  19-process-per-client:fork           # the child closes that pipe; the parent notes the pid
+  19-process-per-client:create-process # Windows: the parent keeps the child's handle, pipe and job
+  19-process-per-client:take-over      # Windows: the child watches its pipe for a request to stop
   20-conditional-accept:accept-loop       # the check of the caller's address
 )
