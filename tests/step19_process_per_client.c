@@ -91,7 +91,7 @@ TEST(serves_100_clients_at_once_and_reaps_every_child)
     server_stop(&server);
 }
 
-TEST(a_child_killed_is_reported_and_ends_its_client_only)
+TEST(a_child_killed_ends_its_client_only)
 {
     struct server server = server_start(harness_program(), "listening on ", NULL);
     SOCKET victim = connect_served_client(&server);
@@ -165,6 +165,19 @@ TEST(a_server_killed_outright_leaves_no_child_behind)
     expect_no_process_started_by(pid, HARNESS_DEADLINE_MS);
 }
 
+TEST(a_child_whose_connection_never_comes_gives_up)
+{
+#ifdef _WIN32
+    /* Started as the server starts its children, but nobody writes on its standard input. */
+    struct child *child = child_start(harness_program(), "--serve-inherited", NULL);
+    child_expect_exit(child, 1, HARNESS_DEADLINE_MS);
+    ASSERT_CONTAINS(child_stderr(child), "no connection came");
+    child_free(child);
+#else
+    harness_skip("a POSIX child is forked with its connection: it waits for no hand-off");
+#endif
+}
+
 TEST(exits_after_the_number_of_clients_given)
 {
     struct server server = server_start(harness_program(), "listening on ", "--clients", "3", NULL);
@@ -176,10 +189,11 @@ TEST(exits_after_the_number_of_clients_given)
 static const struct test_case tests[] = {
     TEST_CASE(serves_200_clients_in_turn_and_leaves_no_zombie_or_descriptor),
     TEST_CASE(serves_100_clients_at_once_and_reaps_every_child),
-    TEST_CASE(a_child_killed_is_reported_and_ends_its_client_only),
+    TEST_CASE(a_child_killed_ends_its_client_only),
     TEST_CASE(children_do_not_keep_the_port_when_the_server_is_gone),
     TEST_CASE(ctrl_c_stops_the_server_and_its_children),
     TEST_CASE(a_server_killed_outright_leaves_no_child_behind),
+    TEST_CASE(a_child_whose_connection_never_comes_gives_up),
     TEST_CASE(exits_after_the_number_of_clients_given),
 };
 TEST_MAIN(tests)

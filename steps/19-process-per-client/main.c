@@ -315,6 +315,7 @@ struct handoff {
     char peer[NET_ADDRESS_STRLEN]; /**< the client's address, for messages */
 };
 
+//! [watch-parent]
 /**
  * Windows, in the child: waits until the parent closes its end of our standard input (to ask
  * us to stop), or dies, then sets stop_requested. The echo loop sees it within STOP_CHECK_MS.
@@ -328,6 +329,7 @@ static DWORD WINAPI watch_parent(LPVOID input)
     stop_requested = 1;
     return 0;
 }
+//! [watch-parent]
 
 //! [take-over]
 /**
@@ -625,6 +627,7 @@ static int wait_and_reap(SOCKET ListenSocket, int accepting)
         ready = accepting && fds[1].revents != 0;
     while (read(child_ended[0], bytes, sizeof bytes) > 0)
         continue; /* emptied before waitpid(): a child ending from now on writes again */
+    //! [waitpid-loop]
     /* One SIGCHLD may stand for several children (a signal does not queue while pending):
      * collect until none is left. WNOHANG: return 0 at once while the others still run. */
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -638,6 +641,7 @@ static int wait_and_reap(SOCKET ListenSocket, int accepting)
                            (*link)->peer, (long)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
         forget_child(link);
     }
+    //! [waitpid-loop]
     if (pid == -1 && errno != ECHILD) /* ECHILD: no child at all */
         report_socket_error("waitpid");
 #endif
