@@ -343,7 +343,7 @@ static int hand_off(SOCKET ListenSocket, SOCKET ClientSocket, const char *peer,
     /* Only the child's end of the pipe is inheritable: a child that held ours would keep the
      * pipe open after we have gone, and wait in vain. */
     call = "CreatePipe";
-    if (!CreatePipe(&child_input, &to_child, NULL, sizeof handoff))
+    if (!CreatePipe(&child_input, &to_child, NULL, (DWORD)sizeof handoff))
         goto failed;
     call = "SetHandleInformation";
     if (!SetHandleInformation(child_input, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT))
@@ -359,8 +359,8 @@ static int hand_off(SOCKET ListenSocket, SOCKET ClientSocket, const char *peer,
     call = "CreateJobObjectW";
     limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
     job = CreateJobObjectW(NULL, NULL);
-    if (job == NULL ||
-        !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits))
+    if (job == NULL || !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits,
+                                                (DWORD)sizeof limits))
         goto failed;
     //! [job]
     //! [handle-list]
@@ -409,7 +409,7 @@ static int hand_off(SOCKET ListenSocket, SOCKET ClientSocket, const char *peer,
         goto done;
     }
     call = "WriteFile";
-    if (!WriteFile(to_child, &handoff, sizeof handoff, &written, NULL))
+    if (!WriteFile(to_child, &handoff, (DWORD)sizeof handoff, &written, NULL))
         goto failed;
     /* Microsoft's order: our socket is closed only once the child has made its own (the
      * event). A child that ends first, or does not answer in time, is given up. */
@@ -423,7 +423,8 @@ static int hand_off(SOCKET ListenSocket, SOCKET ClientSocket, const char *peer,
     /* Done: from now on the child lives on its own, as a forked one does. */
     call = "SetInformationJobObject";
     limits.BasicLimitInformation.LimitFlags = 0;
-    if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits))
+    if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits,
+                                 (DWORD)sizeof limits))
         goto failed;
     status = 0;
     goto done;

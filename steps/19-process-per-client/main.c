@@ -440,7 +440,7 @@ static int hand_off(SOCKET ListenSocket, SOCKET ClientSocket, const char *peer,
     /* Only the child's end of the pipe is inheritable: a child that held ours would keep the
      * pipe open after we have gone, and wait in vain. */
     call = "CreatePipe";
-    if (!CreatePipe(&child_input, &to_child, NULL, sizeof handoff))
+    if (!CreatePipe(&child_input, &to_child, NULL, (DWORD)sizeof handoff))
         goto failed;
     call = "SetHandleInformation";
     if (!SetHandleInformation(child_input, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT))
@@ -456,8 +456,8 @@ static int hand_off(SOCKET ListenSocket, SOCKET ClientSocket, const char *peer,
     call = "CreateJobObjectW";
     limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
     job = CreateJobObjectW(NULL, NULL);
-    if (job == NULL ||
-        !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits))
+    if (job == NULL || !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits,
+                                                (DWORD)sizeof limits))
         goto failed;
     //! [job]
     //! [handle-list]
@@ -506,7 +506,7 @@ static int hand_off(SOCKET ListenSocket, SOCKET ClientSocket, const char *peer,
         goto done;
     }
     call = "WriteFile";
-    if (!WriteFile(to_child, &handoff, sizeof handoff, &written, NULL))
+    if (!WriteFile(to_child, &handoff, (DWORD)sizeof handoff, &written, NULL))
         goto failed;
     /* Microsoft's order: our socket is closed only once the child has made its own (the
      * event). A child that ends first, or does not answer in time, is given up. */
@@ -631,15 +631,16 @@ static int wait_and_reap(SOCKET ListenSocket, int accepting)
     /* One SIGCHLD may stand for several children (a signal does not queue while pending):
      * collect until none is left. WNOHANG: return 0 at once while the others still run. */
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        struct child **link = &children;
-        while (*link != NULL && (*link)->pid != pid)
-            link = &(*link)->next;
-        if (*link == NULL)
-            continue;
-        if (WIFSIGNALED(status))
-            report_message("the process serving %s (pid %ld) was killed by signal %d (%s)",
-                           (*link)->peer, (long)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
-        forget_child(link);
+        for (struct child **link = &children; *link != NULL; link = &(*link)->next) {
+            if ((*link)->pid != pid)
+                continue;
+            if (WIFSIGNALED(status))
+                report_message("the process serving %s (pid %ld) was killed by signal %d (%s)",
+                               (*link)->peer, (long)pid, WTERMSIG(status),
+                               strsignal(WTERMSIG(status)));
+            forget_child(link);
+            break;
+        }
     }
     //! [waitpid-loop]
     if (pid == -1 && errno != ECHILD) /* ECHILD: no child at all */

@@ -433,9 +433,9 @@ lesson(tell-children-to-stop-windows STEP 19-process-per-client PLATFORM windows
                 c->to_child = NULL;]]
   REPLACE [[                (void)c;]])
 lesson(job-ends-children-windows STEP 19-process-per-client PLATFORM windows
-  TEST step19_children_do_not_keep_the_port_when_the_server_is_gone
-  LESSON "On Windows, each child stays in a job that ends it with the server, however the server ends."
-  WHAT "start the children in no job: a server killed outright leaves them serving"
+  TEST step19_a_server_killed_outright_leaves_no_child_behind
+  LESSON "On Windows, each child stays in a job that ends it with the server, even one the server was still starting."
+  WHAT "start the children in no job: a server killed while it starts a child leaves that child suspended for ever"
   FIND [[        !UpdateProcThreadAttribute(list, 0, PROC_THREAD_ATTRIBUTE_JOB_LIST, &job, sizeof job, NULL,
                                    NULL))]]
   REPLACE [[        0)]])
