@@ -29,7 +29,7 @@ static void expect_no_process_started_by(long pid, int timeout_ms)
 {
     long pids[8];
     long long deadline = harness_now_ms() + timeout_ms;
-    int count = harness_processes_started_by(pid, pids, 8);
+    int count = harness_processes_started_by(pid, harness_program(), pids, 8);
     while (count > 0) {
         if (harness_now_ms() >= deadline) {
             for (int i = 0; i < count && i < 8; i++)
@@ -40,7 +40,7 @@ static void expect_no_process_started_by(long pid, int timeout_ms)
                          count, pid, timeout_ms, pids[0]);
         }
         net_sleep_ms(20);
-        count = harness_processes_started_by(pid, pids, 8);
+        count = harness_processes_started_by(pid, harness_program(), pids, 8);
     }
 }
 
@@ -123,7 +123,8 @@ TEST(a_child_killed_ends_its_client_only)
     struct server server = server_start(harness_program(), "listening on ", NULL);
     SOCKET victim = connect_served_client(&server);
     long pids[4];
-    ASSERT_EQ(harness_processes_started_by(child_pid(server.process), pids, 4), 1);
+    ASSERT_EQ(harness_processes_started_by(child_pid(server.process), harness_program(), pids, 4),
+              1);
     harness_kill_process(pids[0]); /* as a crash would end it: no shutdown(), no clean-up */
     /* The child held the only other handle to the connection: its client reads the end. */
     client_expect_closed(victim, HARNESS_DEADLINE_MS);

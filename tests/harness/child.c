@@ -1263,10 +1263,16 @@ long child_pid(const struct child *c)
     return (long)c->pid;
 }
 
-int harness_processes_started_by(long pid, long *pids, int max)
+int harness_processes_started_by(long pid, const char *program, long *pids, int max)
 {
     int count = 0;
 #ifdef _WIN32
+    /* The program's file name, as the snapshot gives it: "18-process-hand-off.exe". */
+    const char *name = program;
+    for (const char *p = program; *p != '\0'; p++) {
+        if (*p == '/' || *p == '\\')
+            name = p + 1;
+    }
     HANDLE snapshot = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
     if (snapshot == INVALID_HANDLE_VALUE)
         harness_fail(__FILE__, __LINE__, "CreateToolhelp32Snapshot failed: %lu", GetLastError());
@@ -1274,7 +1280,8 @@ int harness_processes_started_by(long pid, long *pids, int max)
     entry.dwSize = sizeof entry;
     for (BOOL more = Process32First(snapshot, &entry); more;
          more = Process32Next(snapshot, &entry)) {
-        if ((long)entry.th32ParentProcessID != pid || (long)entry.th32ProcessID == pid)
+        if ((long)entry.th32ParentProcessID != pid || (long)entry.th32ProcessID == pid ||
+            _stricmp(entry.szExeFile, name) != 0)
             continue;
         if (count < max)
             pids[count] = (long)entry.th32ProcessID;
@@ -1282,6 +1289,7 @@ int harness_processes_started_by(long pid, long *pids, int max)
     }
     CloseHandle(snapshot);
 #elif defined(__linux__)
+    (void)program; /* the mark is enough: only the server and its children carry it */
     /* /proc/PID/environ holds the environment a process started with, NUL-separated. */
     char mark[48];
     int mark_length = snprintf(mark, sizeof mark, "HARNESS_FAMILY=%ld", pid) + 1; /* its NUL */
@@ -1324,6 +1332,7 @@ int harness_processes_started_by(long pid, long *pids, int max)
     closedir(dir);
 #else
     (void)pid;
+    (void)program;
     (void)pids;
     (void)max;
     harness_skip("finding the processes another process started needs Linux's /proc or Windows");
