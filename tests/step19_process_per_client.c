@@ -173,6 +173,46 @@ TEST(a_server_killed_outright_leaves_no_child_behind)
     }
 }
 
+TEST(serves_a_client_while_another_is_silent_and_closes_that_one_after_the_idle_timeout)
+{
+    struct server server =
+        server_start(harness_program(), "listening on ", "--idle-timeout", "1", NULL);
+    long long start = harness_now_ms();
+    SOCKET silent = client_connect(server.host, server.port);
+    client_echo_random(server.host, server.port, 3000, 5); /* its own process, at once */
+    server_expect_served(&server, 3000);
+    ASSERT_LT(harness_now_ms() - start, 1000);
+    server_expect_idle_close(&server, silent, start);
+    closesocket(silent);
+    server_stop(&server);
+}
+
+TEST(ctrl_c_stops_it_at_once_while_a_client_reads_nothing)
+{
+    /* The child waits for room to send to a client that reads nothing; the parent's request
+     * to stop must end that wait. */
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET hog = client_connect(server.host, server.port);
+    client_send_until_stuck(hog, 14);
+    child_interrupt(server.process);
+    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
+    ASSERT_CONTAINS(child_stderr(server.process), "stopping: closing the connection to ");
+    ASSERT_NOT_CONTAINS(child_stderr(server.process), " failed: ");
+    closesocket(hog);
+    child_free(server.process);
+}
+
+TEST(closes_a_client_that_reads_nothing_after_the_idle_timeout)
+{
+    struct server server =
+        server_start(harness_program(), "listening on ", "--idle-timeout", "1", NULL);
+    SOCKET hog = client_connect(server.host, server.port);
+    client_send_until_stuck(hog, 15); /* its process now waits for room to send, in vain */
+    child_await(server.process, true, ": nothing moved for 1 s", 1, HARNESS_DEADLINE_MS);
+    closesocket(hog);
+    server_stop(&server);
+}
+
 TEST(a_child_whose_connection_never_comes_gives_up)
 {
 #ifdef _WIN32
@@ -201,6 +241,9 @@ static const struct test_case tests[] = {
     TEST_CASE(children_do_not_keep_the_port_when_the_server_is_gone),
     TEST_CASE(ctrl_c_stops_the_server_and_its_children),
     TEST_CASE(a_server_killed_outright_leaves_no_child_behind),
+    TEST_CASE(serves_a_client_while_another_is_silent_and_closes_that_one_after_the_idle_timeout),
+    TEST_CASE(ctrl_c_stops_it_at_once_while_a_client_reads_nothing),
+    TEST_CASE(closes_a_client_that_reads_nothing_after_the_idle_timeout),
     TEST_CASE(a_child_whose_connection_never_comes_gives_up),
     TEST_CASE(exits_after_the_number_of_clients_given),
 };

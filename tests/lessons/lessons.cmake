@@ -461,7 +461,7 @@ lesson(handoff-gives-up-counted-windows STEP 19-process-per-client PLATFORM wind
   WHAT "wait for the connection's description for ever"
   FIND [[            (available == 0 && net_now_ms() >= deadline)) {]] REPLACE [[            0) {]])
 lesson(counted-child-idle-timeout STEP 19-process-per-client
-  TEST step19_closes_a_silent_client_after_the_idle_timeout_and_serves_the_next
+  TEST step19_serves_a_client_while_another_is_silent_and_closes_that_one_after_the_idle_timeout
   LESSON "Each child closes its silent client after the idle timeout."
   WHAT "wait for a silent client for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
