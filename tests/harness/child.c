@@ -601,7 +601,8 @@ static void format_command(char *command, size_t size, const char *name, const c
         else
             harness_message_add_quoted(&text, args[i], strlen(args[i]));
     }
-    snprintf(command, size, "%s", text.text);
+    if (snprintf(command, size, "%s", text.text) >= (int)size)
+        command[size - 1] = '\0'; /* a long command line is cut: it is only for reports */
 }
 
 struct child *child_start_argv(const char *program, const char *const *args)
