@@ -12,9 +12,9 @@
 
 /**
  * How many clients come one after another in the first test. Measured on this project's
- * 2-core machine (Debug builds): 2,000 take about 4 s on Linux, and about 45 s under Wine 8,
- * where starting a process takes some 20 ms; a run of 10,000 by hand under Wine found no
- * client reset either.
+ * 2-core machine (Debug builds): 2,000 take under a second on Linux, and 45 to 65 s under
+ * Wine 8, where starting a process takes some 25 ms. By hand, 10,000 took 6 minutes under
+ * Wine, and none was reset.
  */
 #define SEQUENTIAL_CLIENTS 2000
 
@@ -65,7 +65,7 @@ TEST(serves_2000_clients_one_after_another_none_reset_and_leaves_no_process)
     printf("%d clients one after another in %lld ms\n", SEQUENTIAL_CLIENTS,
            harness_now_ms() - start);
     child_await(server.process, false, "served ", SEQUENTIAL_CLIENTS, HARNESS_DEADLINE_MS);
-    /* Seen under Wine 8: CreateProcessW() fails now and then (about once in 1,000 starts) with
+    /* Seen under Wine 8: CreateProcessW() fails now and then (a few times in 10,000 starts) with
      * ERROR_INTERNAL_ERROR; the server tries again, and the client does not notice. Windows
      * itself was not tried. Nothing else may be reported. */
     const char *errors = child_stderr(server.process);
