@@ -290,7 +290,7 @@ static int serve_handed_off(void)
         report_socket_error("WSASocketW");
         return NET_EXIT_FAILURE;
     }
-    SetEvent(handoff.taken); /* the parent may close its handle now (if this fails, it waits) */
+    SetEvent(handoff.taken); /* the parent may close its handle now (failing, it gives up) */
     CloseHandle(handoff.taken);
     return serve_in_child(ClientSocket, handoff.peer, handoff.idle_timeout_ms);
 }
