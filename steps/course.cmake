@@ -22,6 +22,7 @@ set(TUTORIAL_STEPS
   15-completion-loop
   16-accept-ahead
   17-completion-ports
+  18-process-hand-off
   19-process-per-client
   20-conditional-accept
 )
@@ -40,6 +41,8 @@ set(TUTORIAL_LARGE_DIFFS
   "08-accept-loop: steps 6 and 7 move from main() into serve_client(), unchanged but for a client's failure returning instead of ending the program"
   "13-poll-loop: the loop replaces step 10's serve_client() and its waits in slices (about 100 lines taken out), and needs a struct per client, the arrays poll() reads and a function that serves one ready client (the calls themselves stay, and all that step 14 adds is left out)"
   "15-completion-loop: the calls of two systems that share no API come in whole, one small file each (ports_iocp.c for a completion port and AcceptEx, ports_uring.c for an io_uring), and the complete server's serve_client() and accept loop give way to one loop that acts on completions"
+  "18-process-hand-off: Windows has no fork(): starting the program again with only the handles it needs, in a job that ends it if the server dies during the hand-off, handing it the connection in Microsoft's order (the child says when it holds its socket), and a child that gives up when nothing comes, take some 190 lines where POSIX calls fork()"
+  "19-process-per-client: each part comes twice, since POSIX and Windows learn of a child's end and stop a child differently: SIGCHLD, its pipe and waitpid() against process handles, SIGTERM against a closed pipe that a thread in the child watches"
   "20-conditional-accept: the --allow list (parsing ADDRESS/PREFIX, IPv4-mapped rules, matching bit by bit) takes a hundred lines of its own beside the conditional accept"
 )
 
@@ -51,7 +54,7 @@ set(TUTORIAL_STEP_BASES
   12-threads=10-complete-server
   13-poll-loop=10-complete-server
   15-completion-loop=10-complete-server
-  19-process-per-client=10-complete-server
+  18-process-hand-off=10-complete-server
   20-conditional-accept=10-complete-server
 )
 
@@ -91,6 +94,12 @@ set(TUTORIAL_BLOCK_CHANGES
   17-completion-ports:close-in-flight    # out of the line of connections waiting for a buffer
   17-completion-ports:backpressure       # the buffer goes back once the echo is sent
   17-completion-ports:completion-loop    # a quiet turn gives the spare buffers back
-  19-process-per-client:accept-loop       # the limit, and the hand-off to a child process
+  18-process-hand-off:socket      # Windows: a listener that no child inherits
+  18-process-hand-off:accept-loop # the hand-off to a child process; the parent's copy closed
+  19-process-per-client:accept-loop    # the limit, and the wait for a connection or a child's end
+  19-process-per-client:no-zombies     # SIGCHLD's handler and its pipe, instead of SIGCHLD ignored
+  19-process-per-client:fork           # the child closes that pipe; the parent notes the pid
+  19-process-per-client:create-process # Windows: the parent keeps the child's handle, pipe and job
+  19-process-per-client:take-over      # Windows: the child watches its pipe for a request to stop
   20-conditional-accept:accept-loop       # the check of the caller's address
 )

@@ -138,10 +138,21 @@ tutorial_exercise(17-completion-ports backpressure
   "A send completed: if part of the echo is left, send the rest with continue_echo() and return. Once all is sent, give the buffer back (give_back_buffer(), which also lets a connection waiting for one receive), then post the next receive (start_receive())."
   TODO_PT "Um envio se concluiu: se sobrou parte do eco, envie o resto com continue_echo() e retorne. Quando tudo tiver saído, devolva o buffer (give_back_buffer(), que também deixa receber uma conexão que esperava um), depois poste o próximo recebimento (start_receive()).")
 
-tutorial_exercise(19-process-per-client fork
-  "POSIX: fork() a child for this client. In the child: close the listening socket, serve the client (net_set_nonblocking(), serve_client()), print `served ...`, close it and exit(). In the parent: remember the child's pid in child->pid and return 0. If fork() fails: report it and return -1."
+tutorial_exercise(18-process-hand-off fork
+  "POSIX: fork() a process for this client. In the child (fork() returned 0): close the listening socket, then exit() with what serve_in_child() returns. In the parent: return 0. If fork() fails: report_socket_error(\"fork\") and return -1. Flush stdout and stderr first, or the child writes their unwritten lines a second time."
   KEEP "    return -1;"
-  USES child ListenSocket ClientSocket idle_timeout_ms serve_client)
+  USES ListenSocket ClientSocket peer idle_timeout_ms serve_in_child)
+tutorial_exercise(18-process-hand-off no-zombies
+  "POSIX: ignore SIGCHLD with sigaction() (sa_handler SIG_IGN), so that the system discards each ended child's exit status instead of keeping it, as a zombie, for a waitpid() this server never calls. If it fails: report_message(\"cannot ignore SIGCHLD\") and return NET_EXIT_FAILURE.")
+
+tutorial_exercise(19-process-per-client waitpid-loop
+  "POSIX: collect every child that has ended: waitpid(-1, &status, WNOHANG) until it returns 0 (children still run) or -1 (none left), one SIGCHLD may stand for several. For each pid, find its struct child in the list; if WIFSIGNALED(status), report `the process serving PEER (pid N) was killed by signal S (NAME)` (strsignal()); then forget_child()."
+  KEEP "    pid = 0;"
+  USES status)
+tutorial_exercise(19-process-per-client client-limit
+  "Accept only while live_children < opts.max_clients: set accepting to that. On reaching the limit, say once (at_limit remembers it) `N clients at once: new connections wait until one leaves`, and fflush(stdout)."
+  KEEP "        int accepting = 1; /* no limit yet */"
+  USES at_limit)
 
 tutorial_exercise(20-conditional-accept check-after-accept
   "POSIX: the connection exists already. If address_allowed() says no, turn it away with refuse_with_reset(), print `refused ADDRESS: not in --allow`, count it in refused and go on with the next client."

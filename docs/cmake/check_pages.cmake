@@ -142,7 +142,7 @@ file(READ "${SOURCE_DIR}/common/report.c" report)
 string(REGEX MATCHALL "ERROR_ENTRY\\(WSA[A-Z_]+" windows_errors "${report}")
 string(REPLACE "ERROR_ENTRY(" "" windows_errors "${windows_errors}")
 # Upper-case WSA names that are not errors.
-list(APPEND windows_errors WSADATA WSABASEERR)
+list(APPEND windows_errors WSADATA WSABASEERR WSAPROTOCOL_INFOW WSA_FLAG_NO_HANDLE_INHERIT)
 
 set(all_pages "")
 foreach(name IN LISTS STEPS TOPICS)

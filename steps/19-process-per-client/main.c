@@ -1,22 +1,13 @@
 /**
  * @file steps/19-process-per-client/main.c
- * @brief Step 19: one process per client: the complete server hands each accepted connection
- *        to a process of its own, so that one client's crash ends that client only.
+ * @brief Step 19: a process per client, counted: every ended child is reaped, at most
+ *        `--max-clients` run at once, and Ctrl-C stops the server and its children.
  *
- * POSIX: the server calls fork() after each accept(); the child serves the connection with
- * step 10's echo loop and exits, the parent closes its copy and reaps ended children with
- * waitpid(). Windows has no fork(): the server starts a copy of itself with CreateProcessW()
- * and hands it the connection with WSADuplicateSocketW(), through a pipe on the child's
- * standard input. On both, nothing else leaks into a child: not the listening socket, not
- * the other clients' sockets. At `--max-clients` the parent stops accepting; on Ctrl-C it
- * stops accepting, asks its children to stop, waits a bounded time, then ends the rest.
+ * The parent keeps a list of its children. POSIX: SIGCHLD wakes the main loop through a pipe,
+ * and waitpid() collects every ended child; Windows: a process handle is signalled when its
+ * process ends. On Ctrl-C the parent asks its children to stop, and ends them 5 s later.
  * @see step19
  */
-#ifdef __linux__
-/* accept4() is in Linux and the BSDs, and in POSIX only since its 2024 edition; glibc
- * declares it when asked for its extensions. */
-#    define _GNU_SOURCE
-#endif
 #include "net.h"
 #include "options.h"
 #include "report.h"
@@ -28,7 +19,6 @@
 #include <string.h>
 
 #ifndef _WIN32
-#    include <fcntl.h>
 #    include <sys/wait.h>
 #endif
 
@@ -42,11 +32,17 @@
 #define DEFAULT_IDLE_TIMEOUT 60
 /** How many clients are served at once unless `--max-clients` says otherwise. */
 #define DEFAULT_MAX_CLIENTS 64
-/** After Ctrl-C, how long the children get to close their clients before they are killed. */
+/** After Ctrl-C, how long the children get to close their clients before they are ended. */
 #define CHILD_STOP_MS 5000
+/** How many times to try to start a process for a client before closing its connection. */
+#define HANDOFF_TRIES 3
 #ifdef _WIN32
-/** The hidden option that tells a copy of this program that it is a child (Windows only). */
-#    define CHILD_FLAG "--serve-inherited"
+#    define CHILD_FLAG         "--serve-inherited" /**< tells a copy of this program it is a child */
+#    define HANDOFF_TIMEOUT_MS 10000       /**< how long child and parent wait for each other */
+#    define HANDOFF_POLL_MS    10          /**< how often a waiting child looks at its input */
+#    ifndef PROC_THREAD_ATTRIBUTE_JOB_LIST /* Windows 10; common/ asks the headers for 7 */
+#        define PROC_THREAD_ATTRIBUTE_JOB_LIST ProcThreadAttributeValue(13, FALSE, TRUE, FALSE)
+#    endif
 #endif
 
 //! [stop-handler]
@@ -232,7 +228,8 @@ static int serve_client(SOCKET ClientSocket, const char *peer, long long idle_ti
 struct child {
 #ifdef _WIN32
     HANDLE process;  /**< signalled when the child ends; holds its exit code */
-    HANDLE to_child; /**< our end of the child's standard input; closing it asks it to stop */
+    HANDLE to_child; /**< our end of its standard input: closing it asks the child to stop */
+    HANDLE job;      /**< its job, which ends it if we end first */
 #else
     pid_t pid; /**< for waitpid() and kill() */
 #endif
@@ -240,7 +237,7 @@ struct child {
     struct child *next;            /**< the next child in the list */
 };
 
-/* The children started and not yet reaped. Only the parent's single thread touches them. */
+/* The children started and not yet reaped. Only the parent's main thread touches them. */
 static struct child *children = NULL;
 static unsigned long live_children = 0;
 
@@ -252,111 +249,104 @@ static void forget_child(struct child **link)
     free(child);
     live_children--;
 }
-//! [child-list]
 
-//! [no-inherit]
-/**
- * Keeps a socket from every program this process starts; reports a failure.
- *
- * POSIX: fork() copies every descriptor, whatever its flags, so a forked child must close
- * what it does not need itself (start_child() closes the listener). FD_CLOEXEC covers the
- * other case, exec(): a program started from this server, or from one of its children,
- * would otherwise inherit the listening socket and keep the port open, accepting nothing,
- * for as long as it runs. Windows: sockets are created inheritable, and CreateProcessW()
- * with bInheritHandles hands every inheritable handle to the child.
- */
-static int keep_from_children(SOCKET s)
+/** Puts a child for the client @p peer at the head of the list; NULL if out of memory. */
+static struct child *new_child(const char *peer)
 {
-#ifdef _WIN32
-    if (!SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0)) {
-        report_error_code("SetHandleInformation", (int)GetLastError());
-        return -1;
+    struct child *child = malloc(sizeof *child);
+    if (child == NULL) {
+        report_message("out of memory: closing the connection from %s", peer);
+        return NULL;
     }
-#else
-    int flags = fcntl(s, F_GETFD);
-    if (flags == -1 || fcntl(s, F_SETFD, flags | FD_CLOEXEC) == -1) {
-        report_socket_error("fcntl");
-        return -1;
-    }
-#endif
-    return 0;
+    snprintf(child->peer, sizeof child->peer, "%s", peer);
+    child->next = children;
+    children = child;
+    live_children++;
+    return child;
 }
-//! [no-inherit]
+//! [child-list]
 
 #ifndef _WIN32
 //! [sigchld]
-/* Set by SIGCHLD, which the kernel sends the parent when a child ends. The child stays a
- * "zombie" (its exit status kept, its process-table entry in use) until waitpid() collects
- * it; the work is done in the main loop, not in the handler, which may only set a flag. */
-static atomic_int child_ended = 0;
+/* The kernel sends SIGCHLD when a child ends; the handler writes a byte into this pipe, which
+ * the main loop waits on with the listener. A flag looked at before the wait would miss a
+ * child that ends between the look and the wait; a byte waits in the pipe, and ends the wait. */
+static int child_ended[2] = {-1, -1};
 
 static void on_child_ended(int signum)
 {
+    int saved_errno = errno; /* the code this handler interrupted may be about to read it */
     (void)signum;
-    child_ended = 1;
+    if (write(child_ended[1], "", 1) == -1) {
+        /* the pipe is full: a wake-up waits in it already */
+    }
+    errno = saved_errno;
 }
 //! [sigchld]
 #endif
 
-/** POSIX: installs the SIGCHLD handler. Windows: nothing to do, there is no such signal. */
-static int install_child_handler(void)
+//! [serve-in-child]
+/** In the child: serves @p ClientSocket with step 10's code, closes it, returns the exit code. */
+static int serve_in_child(SOCKET ClientSocket, const char *peer, long long idle_timeout_ms)
 {
-#ifdef _WIN32
-    return 0;
-#else
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_child_ended;
-    sigemptyset(&action.sa_mask);
-    /* SA_NOCLDSTOP: only ended children, not stopped ones (Ctrl-Z). SA_RESTART: a call
-     * that can be resumed, like accept(), is resumed. poll() and nanosleep() are never
-     * resumed: they fail with EINTR, which net_wait_readable() and net_sleep_ms() treat as
-     * "time is up", so the parent wakes and reaps at once. An EINTR is not an error. */
-    action.sa_flags = SA_NOCLDSTOP | SA_RESTART;
-    return sigaction(SIGCHLD, &action, NULL) == 0 ? 0 : -1;
-#endif
+    unsigned long long echoed;
+    int status = NET_EXIT_FAILURE;
+
+    /* Non-blocking, so that no call on it waits: see serve_client(). An accepted socket
+     * takes its listener's mode on Windows and the BSDs, but not on Linux: so, always. */
+    if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
+        report_client_error(NET_NONBLOCKING_CALL " on", peer);
+    } else if (serve_client(ClientSocket, peer, idle_timeout_ms, &echoed) == 0) {
+        printf("served %s: echoed %llu bytes\n", peer, echoed);
+        status = NET_EXIT_OK;
+    }
+    fflush(stdout);
+    closesocket(ClientSocket);
+    return status;
 }
+//! [serve-in-child]
 
 #ifdef _WIN32
 /** What the parent writes on a child's standard input (Windows). */
 struct handoff {
-    WSAPROTOCOL_INFOW info;    /**< the connection, as WSADuplicateSocketW() described it */
-    long long idle_timeout_ms; /**< the parent's --idle-timeout */
+    WSAPROTOCOL_INFOW info;        /**< the connection, as WSADuplicateSocketW() describes it */
+    HANDLE taken;                  /**< an event the child sets once it holds the connection */
+    long long idle_timeout_ms;     /**< the parent's --idle-timeout */
+    char peer[NET_ADDRESS_STRLEN]; /**< the client's address, for messages */
 };
 
-//! [inherit-socket]
+//! [watch-parent]
 /**
- * Windows, in the child: waits until the parent closes its end of our standard input, then
- * sets stop_requested. The parent closes it to ask us to stop; Windows closes it if the
- * parent dies. Either way the echo loop sees the flag within STOP_CHECK_MS.
+ * Windows, in the child: waits until the parent closes its end of our standard input (to ask
+ * us to stop), or dies, then sets stop_requested. The echo loop sees it within STOP_CHECK_MS.
  */
 static DWORD WINAPI watch_parent(LPVOID input)
 {
     char byte;
     DWORD got;
     while (ReadFile((HANDLE)input, &byte, 1, &got, NULL) && got > 0)
-        continue; /* the parent writes nothing more; keep waiting for the end */
+        continue; /* the parent writes nothing more; wait for the end */
     stop_requested = 1;
     return 0;
 }
+//! [watch-parent]
 
+//! [take-over]
 /**
- * Windows, in the child: rebuilds the client's socket from the WSAPROTOCOL_INFOW that the
- * parent writes on our standard input, and serves it with step 10's echo loop.
+ * Windows, in the child: reads the connection's description from standard input, makes its
+ * own socket from it, tells the parent, and serves the client. Gives up when the pipe breaks
+ * (the parent has gone) or nothing comes in time: a child must not outlive its server.
  */
-static int serve_inherited(void)
+static int serve_handed_off(void)
 {
     HANDLE input = GetStdHandle(STD_INPUT_HANDLE);
+    long long deadline = net_now_ms() + HANDOFF_TIMEOUT_MS;
     struct handoff handoff;
-    SOCKET ClientSocket = INVALID_SOCKET;
-    struct sockaddr_storage peer;
-    int peer_len = (int)sizeof peer;
-    char peer_name[NET_ADDRESS_STRLEN];
-    unsigned long long echoed;
     size_t have = 0;
-    DWORD got;
+    DWORD available = 0;
+    DWORD got = 0;
+    SOCKET ClientSocket;
     HANDLE watcher;
-    int status = NET_EXIT_FAILURE;
 
     if (install_stop_handler() != 0) {
         report_message("cannot install the Ctrl-C handler");
@@ -364,181 +354,221 @@ static int serve_inherited(void)
     }
     if (net_startup() != 0)
         return NET_EXIT_FAILURE; /* already reported */
-
-    /* A pipe may deliver the structure in pieces: read until all of it is here. */
+    /* An anonymous pipe cannot be waited on with a time limit: look at it in short slices.
+     * PeekNamedPipe() fails once no process holds its writing end: only the parent does. */
     while (have < sizeof handoff) {
-        if (!ReadFile(input, (char *)&handoff + have, (DWORD)(sizeof handoff - have), &got, NULL)) {
-            report_error_code("ReadFile", (int)GetLastError());
-            goto cleanup;
+        if (!PeekNamedPipe(input, NULL, 0, NULL, &available, NULL) || stop_requested ||
+            (available == 0 && net_now_ms() >= deadline)) {
+            report_message("no connection came (the server has gone, or %d ms passed): giving up",
+                           HANDOFF_TIMEOUT_MS);
+            return NET_EXIT_FAILURE;
         }
-        if (got == 0) {
-            report_message("standard input ended before the socket's description arrived");
-            goto cleanup;
-        }
-        have += got;
+        if (available == 0)
+            net_sleep_ms(HANDOFF_POLL_MS);
+        else if (ReadFile(input, (char *)&handoff + have, (DWORD)(sizeof handoff - have), &got,
+                          NULL)) /* a pipe's ReadFile() returns what is there, up to the size */
+            have += got;
     }
-    /* FROM_PROTOCOL_INFO three times: family, type and protocol come from the structure.
-     * The result is a new handle to the parent's connection, not a new connection.
-     * WSA_FLAG_OVERLAPPED: socket() and accept() create overlapped sockets; WSASocketW()
-     * does only when asked. WSA_FLAG_NO_HANDLE_INHERIT: nothing this child starts gets it. */
+    /* A handle of our own to the parent's connection. WSA_FLAG_OVERLAPPED, as socket() and
+     * accept() make them; WSA_FLAG_NO_HANDLE_INHERIT: not for a process this child starts. */
     ClientSocket = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
                               &handoff.info, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     if (ClientSocket == INVALID_SOCKET) {
         report_socket_error("WSASocketW");
-        goto cleanup;
+        return NET_EXIT_FAILURE;
     }
+    SetEvent(handoff.taken); /* the parent may close its handle now (failing, it gives up) */
+    CloseHandle(handoff.taken);
     watcher = CreateThread(NULL, 0, watch_parent, input, 0, NULL);
     if (watcher == NULL) {
         report_error_code("CreateThread", (int)GetLastError());
-        goto cleanup;
-    }
-    CloseHandle(watcher); /* the thread runs on; it ends with the process */
-
-    if (getpeername(ClientSocket, (struct sockaddr *)&peer, &peer_len) == SOCKET_ERROR) {
-        report_socket_error("getpeername");
-        goto cleanup;
-    }
-    net_format_address((struct sockaddr *)&peer, (size_t)peer_len, peer_name, sizeof peer_name);
-    if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
-        report_client_error(NET_NONBLOCKING_CALL " on", peer_name);
-    } else if (serve_client(ClientSocket, peer_name, handoff.idle_timeout_ms, &echoed) == 0) {
-        printf("served %s: echoed %llu bytes\n", peer_name, echoed);
-        status = NET_EXIT_OK;
-    }
-    fflush(stdout);
-
-cleanup:
-    if (ClientSocket != INVALID_SOCKET)
         closesocket(ClientSocket);
-    net_cleanup();
-    return status;
+        return NET_EXIT_FAILURE;
+    }
+    CloseHandle(watcher); /* the thread runs on, and ends with the process */
+    return serve_in_child(ClientSocket, handoff.peer, handoff.idle_timeout_ms);
 }
-//! [inherit-socket]
+//! [take-over]
 #endif
 
 /**
- * Starts a process that serves @p ClientSocket with step 10's echo loop, and fills in
- * @p child. Returns 0, or -1 after reporting a failure (then no child was started). Either
- * way the caller closes its own copy of @p ClientSocket.
+ * Starts a process that serves @p ClientSocket, the client @p peer. Returns 0, or -1 after
+ * reporting a failure (then no process has the connection). Either way the caller closes
+ * its own copy of @p ClientSocket.
  */
-static int start_child(struct child *child, SOCKET ListenSocket, SOCKET ClientSocket,
-                       long long idle_timeout_ms)
+static int hand_off(SOCKET ListenSocket, SOCKET ClientSocket, const char *peer,
+                    long long idle_timeout_ms)
 {
 #ifdef _WIN32
     //! [create-process]
-    /* Windows: no fork(). Start this program again, with CHILD_FLAG, and pass it the
-     * connection: WSADuplicateSocketW() makes a handle to it inside the child, and fills in
-     * a WSAPROTOCOL_INFOW that describes it; the child hands that to WSASocketW(). The
-     * structure travels through a pipe on the child's standard input. */
-    wchar_t path[MAX_PATH];
-    wchar_t command[MAX_PATH + 32];
+    /* Windows has no fork(): start this program again, with CHILD_FLAG and a pipe as its
+     * standard input, for the connection's description. */
+    SECURITY_ATTRIBUTES inheritable = {sizeof inheritable, NULL, TRUE};
+    HANDLE output[2] = {GetStdHandle(STD_OUTPUT_HANDLE), GetStdHandle(STD_ERROR_HANDLE)};
+    HANDLE handles[4];
+    HANDLE waits[2];
+    DWORD count = 0;
     HANDLE child_input = NULL;
     HANDLE to_child = NULL;
-    STARTUPINFOW startup;
-    PROCESS_INFORMATION process;
+    HANDLE job = NULL;
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+    SIZE_T size = 0;
+    LPPROC_THREAD_ATTRIBUTE_LIST list = NULL;
+    STARTUPINFOEXW startup;
+    PROCESS_INFORMATION process = {NULL, NULL, 0, 0};
     struct handoff handoff;
+    wchar_t path[MAX_PATH];
+    wchar_t command[MAX_PATH + 32];
     DWORD length;
     DWORD written;
-    size_t sent = 0;
+    const char *call = "GetModuleFileNameW";
+    int status = -1;
+    struct child *child = new_child(peer);
 
-    (void)ListenSocket; /* not inherited: see keep_from_children() */
-    length = GetModuleFileNameW(NULL, path, MAX_PATH);
-    if (length == 0 || length == MAX_PATH) {
-        report_error_code("GetModuleFileNameW", (int)GetLastError());
+    (void)ListenSocket; /* made not inheritable in main() */
+    if (child == NULL)
         return -1;
-    }
+    memset(&handoff, 0, sizeof handoff);
+    memset(&limits, 0, sizeof limits);
+    handoff.idle_timeout_ms = idle_timeout_ms;
+    snprintf(handoff.peer, sizeof handoff.peer, "%s", peer);
+    length = GetModuleFileNameW(NULL, path, MAX_PATH);
+    if (length == 0 || length == MAX_PATH)
+        goto failed;
     swprintf(command, sizeof command / sizeof command[0], L"\"%ls\" " CHILD_FLAG, path);
 
-    /* Both ends are created non-inheritable; then only the child's end is made inheritable,
-     * just for CreateProcessW(). bInheritHandles = TRUE hands the child every inheritable
-     * handle of this process: that is why the sockets are kept from it (keep_from_children())
-     * and why our end of the pipe must not be inheritable either: a child holding it would
-     * keep every other child's pipe open, and "closed" could no longer mean "stop". A program
-     * with several threads would name the handles with PROC_THREAD_ATTRIBUTE_HANDLE_LIST
-     * instead, since another thread may start a process while one is inheritable. */
-    if (!CreatePipe(&child_input, &to_child, NULL, 0)) {
-        report_error_code("CreatePipe", (int)GetLastError());
-        return -1;
+    /* Only the child's end of the pipe is inheritable: a child that held ours would keep the
+     * pipe open after we have gone, and wait in vain. */
+    call = "CreatePipe";
+    if (!CreatePipe(&child_input, &to_child, NULL, (DWORD)sizeof handoff))
+        goto failed;
+    call = "SetHandleInformation";
+    if (!SetHandleInformation(child_input, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT))
+        goto failed;
+    call = "CreateEventW";
+    handoff.taken = CreateEventW(&inheritable, TRUE, FALSE, NULL);
+    if (handoff.taken == NULL)
+        goto failed;
+    //! [job]
+    /* A job of its own, which ends the child when our handle to it closes, until the hand-off
+     * is done: if we give up, or die meanwhile (a process whose start is cut short that way
+     * stays suspended for ever, seen under Wine). */
+    call = "CreateJobObjectW";
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    job = CreateJobObjectW(NULL, NULL);
+    if (job == NULL || !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits,
+                                                (DWORD)sizeof limits))
+        goto failed;
+    //! [job]
+    //! [handle-list]
+    /* bInheritHandles alone would give the child every inheritable handle we hold (accept()
+     * makes inheritable sockets). The list names the only ones it gets: its pipe, the event,
+     * and our stdout and stderr for its messages. */
+    handles[count++] = child_input;
+    handles[count++] = handoff.taken;
+    for (int i = 0; i < 2; i++)
+        if (output[i] != NULL && output[i] != INVALID_HANDLE_VALUE &&
+            (i == 0 || output[1] != output[0]) &&
+            SetHandleInformation(output[i], HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT))
+            handles[count++] = output[i];
+    call = "InitializeProcThreadAttributeList";
+    InitializeProcThreadAttributeList(NULL, 2, 0, &size); /* fails, and says the size */
+    list = malloc(size);
+    if (list == NULL || !InitializeProcThreadAttributeList(list, 2, 0, &size)) {
+        free(list);
+        list = NULL;
+        goto failed;
     }
-    if (!SetHandleInformation(child_input, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT)) {
-        report_error_code("SetHandleInformation", (int)GetLastError());
-        goto fail;
-    }
+    call = "UpdateProcThreadAttribute";
+    if (!UpdateProcThreadAttribute(list, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles,
+                                   count * sizeof handles[0], NULL, NULL) ||
+        !UpdateProcThreadAttribute(list, 0, PROC_THREAD_ATTRIBUTE_JOB_LIST, &job, sizeof job, NULL,
+                                   NULL))
+        goto failed;
     memset(&startup, 0, sizeof startup);
-    startup.cb = sizeof startup;
-    startup.dwFlags = STARTF_USESTDHANDLES;
-    startup.hStdInput = child_input;
-    startup.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
-    startup.hStdError = GetStdHandle(STD_ERROR_HANDLE);
-    /* No creation flags: the child shares our console, so Ctrl-C reaches it too. */
-    if (!CreateProcessW(path, command, NULL, NULL, TRUE, 0, NULL, NULL, &startup, &process)) {
-        report_error_code("CreateProcessW", (int)GetLastError());
-        goto fail;
-    }
-    CloseHandle(child_input); /* the child has its own copy now */
-    child_input = NULL;
+    startup.StartupInfo.cb = sizeof startup;
+    startup.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    startup.StartupInfo.hStdInput = child_input;
+    startup.StartupInfo.hStdOutput = output[0];
+    startup.StartupInfo.hStdError = output[1];
+    startup.lpAttributeList = list;
+    /* No other creation flags: the child shares our console, so Ctrl-C reaches it too. */
+    call = "CreateProcessW";
+    if (!CreateProcessW(path, command, NULL, NULL, TRUE, EXTENDED_STARTUPINFO_PRESENT, NULL, NULL,
+                        &startup.StartupInfo, &process))
+        goto failed;
+    //! [handle-list]
     CloseHandle(process.hThread);
 
     //! [duplicate-socket]
     if (WSADuplicateSocketW(ClientSocket, process.dwProcessId, &handoff.info) == SOCKET_ERROR) {
         report_socket_error("WSADuplicateSocketW");
-        TerminateProcess(process.hProcess, NET_EXIT_FAILURE);
-        WaitForSingleObject(process.hProcess, INFINITE);
-        CloseHandle(process.hProcess);
-        goto fail;
+        goto done;
+    }
+    call = "WriteFile";
+    if (!WriteFile(to_child, &handoff, (DWORD)sizeof handoff, &written, NULL))
+        goto failed;
+    /* Microsoft's order: our socket is closed only once the child has made its own (the
+     * event). A child that ends first, or does not answer in time, is given up. */
+    waits[0] = handoff.taken;
+    waits[1] = process.hProcess;
+    if (WaitForMultipleObjects(2, waits, FALSE, HANDOFF_TIMEOUT_MS) != WAIT_OBJECT_0) {
+        report_message("the process for %s did not take the connection", peer);
+        goto done;
     }
     //! [duplicate-socket]
-    handoff.idle_timeout_ms = idle_timeout_ms;
-    while (sent < sizeof handoff) {
-        if (!WriteFile(to_child, (const char *)&handoff + sent, (DWORD)(sizeof handoff - sent),
-                       &written, NULL)) {
-            report_error_code("WriteFile", (int)GetLastError());
-            TerminateProcess(process.hProcess, NET_EXIT_FAILURE);
-            WaitForSingleObject(process.hProcess, INFINITE);
-            CloseHandle(process.hProcess);
-            goto fail;
-        }
-        sent += written;
-    }
-    /* The pipe stays open: closing it is how the parent asks the child to stop. */
+    /* Ours to keep: the handle says when the child ends, our end of its pipe asks it to stop,
+     * and its job still ends it if we end first. */
     child->process = process.hProcess;
     child->to_child = to_child;
-    return 0;
-
-fail:
+    child->job = job;
+    process.hProcess = to_child = job = NULL;
+    status = 0;
+    goto done;
+failed:
+    report_error_code(call, (int)GetLastError());
+done:
+    if (job != NULL)
+        CloseHandle(job); /* ends the child, unless the hand-off is done */
+    if (process.hProcess != NULL)
+        CloseHandle(process.hProcess);
+    if (list != NULL) {
+        DeleteProcThreadAttributeList(list);
+        free(list);
+    }
     if (child_input != NULL)
         CloseHandle(child_input);
-    CloseHandle(to_child);
-    return -1;
+    if (to_child != NULL)
+        CloseHandle(to_child);
+    if (handoff.taken != NULL)
+        CloseHandle(handoff.taken);
+    if (status != 0)
+        forget_child(&children); /* the newest, at the head of the list */
+    return status;
     //! [create-process]
 #else
     //! [fork]
-    unsigned long long echoed;
-    int status = NET_EXIT_FAILURE;
     pid_t pid;
+    struct child *child = new_child(peer);
 
+    if (child == NULL)
+        return -1;
     /* Whatever stdio holds unwritten would be copied into the child and written twice. */
     fflush(stdout);
     fflush(stderr);
     pid = fork();
     if (pid == -1) {
         report_socket_error("fork");
+        forget_child(&children);
         return -1;
     }
     if (pid == 0) {
-        /* The child: a copy of the parent, with a copy of each of its descriptors. The
-         * listening socket is the parent's: a child that kept it would hold the port open
-         * after the parent has gone, and connections would queue there, never accepted. */
+        /* The child: a copy of the parent, with a copy of each descriptor. A child that kept
+         * the listener would hold the port open after the parent has gone. */
         closesocket(ListenSocket);
-        if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
-            report_client_error(NET_NONBLOCKING_CALL " on", child->peer);
-        } else if (serve_client(ClientSocket, child->peer, idle_timeout_ms, &echoed) == 0) {
-            printf("served %s: echoed %llu bytes\n", child->peer, echoed);
-            status = NET_EXIT_OK;
-        }
-        fflush(stdout);
-        closesocket(ClientSocket);
-        exit(status); /* never back into the parent's loop */
+        close(child_ended[0]); /* the parent's too */
+        close(child_ended[1]);
+        exit(serve_in_child(ClientSocket, peer, idle_timeout_ms)); /* never back to the loop */
     }
     child->pid = pid;
     return 0;
@@ -548,27 +578,25 @@ fail:
 
 //! [reap]
 /**
- * Waits up to @p timeout_ms for a child to end, then reaps every child that has ended and
- * reports those that did not end by themselves (a crash, a kill).
+ * Waits up to STOP_CHECK_MS for a connection (if @p accepting) or for a child to end, then
+ * reaps every child that has ended, reporting those that did not end by themselves. Returns
+ * 1 if a connection waits, 0 if not, SOCKET_ERROR if the wait failed.
  */
-static void reap_children(int timeout_ms)
+static int wait_and_reap(SOCKET ListenSocket, int accepting)
 {
+    int ready = 0;
 #ifdef _WIN32
-    /* Windows: a process handle is signalled when the process ends; closing the handle is
-     * what frees the process object. WaitForMultipleObjects() takes at most
-     * MAXIMUM_WAIT_OBJECTS (64) handles: it sleeps on the first 64 children, and the loop
-     * below looks at every child, so one beyond the 64th is reaped one slice later at most. */
+    /* Windows: a process handle is signalled when the process ends, and stays signalled, so
+     * nothing is missed between two waits. WaitForMultipleObjects() takes at most
+     * MAXIMUM_WAIT_OBJECTS (64) handles: one beyond is seen when the wait ends. */
     HANDLE handles[MAXIMUM_WAIT_OBJECTS];
     DWORD count = 0;
     DWORD code;
     for (struct child *c = children; c != NULL && count < MAXIMUM_WAIT_OBJECTS; c = c->next)
         handles[count++] = c->process;
-    if (count == 0) {
-        if (timeout_ms > 0)
-            net_sleep_ms(timeout_ms);
-        return;
-    }
-    if (WaitForMultipleObjects(count, handles, FALSE, (DWORD)timeout_ms) == WAIT_FAILED)
+    if (accepting)
+        ready = net_wait_readable(ListenSocket, STOP_CHECK_MS);
+    else if (WaitForMultipleObjects(count, handles, FALSE, STOP_CHECK_MS) == WAIT_FAILED)
         report_error_code("WaitForMultipleObjects", (int)GetLastError());
     for (struct child **link = &children; *link != NULL;) {
         struct child *c = *link;
@@ -576,28 +604,32 @@ static void reap_children(int timeout_ms)
             link = &c->next;
             continue;
         }
-        /* 0 and 1 are the child's own answers; anything else, such as 0xC0000005 (an access
-         * violation), means it did not end by itself. */
+        /* 0 and 1 are the child's own answers; 0xC0000005 (an access violation), say, not. */
         if (GetExitCodeProcess(c->process, &code) && code != NET_EXIT_OK &&
             code != NET_EXIT_FAILURE)
             report_message("the process serving %s ended with exit code 0x%08lX", c->peer,
                            (unsigned long)code);
-        CloseHandle(c->process);
+        CloseHandle(c->process); /* what frees the ended process's object */
         if (c->to_child != NULL)
             CloseHandle(c->to_child);
+        CloseHandle(c->job);
         forget_child(link);
     }
 #else
+    /* POSIX: the self-pipe tells of ended children; the listener, of connections. */
+    struct pollfd fds[2] = {{.fd = child_ended[0], .events = POLLIN},
+                            {.fd = ListenSocket, .events = POLLIN}};
+    char bytes[64];
     int status;
     pid_t pid;
-    /* The sleep ends early when SIGCHLD arrives. If it arrives just before the sleep, the
-     * child waits one slice longer to be reaped: harmless. */
-    if (timeout_ms > 0 && !child_ended)
-        net_sleep_ms(timeout_ms);
-    child_ended = 0;
-    /* Signals of one kind do not queue: one SIGCHLD may stand for many ended children. So
-     * collect in a loop until none is left. WNOHANG: return 0 at once instead of waiting
-     * for the children still running. */
+    ready = net_poll(fds, accepting ? 2 : 1, STOP_CHECK_MS);
+    if (ready != SOCKET_ERROR)
+        ready = accepting && fds[1].revents != 0;
+    while (read(child_ended[0], bytes, sizeof bytes) > 0)
+        continue; /* emptied before waitpid(): a child ending from now on writes again */
+    //! [waitpid-loop]
+    /* One SIGCHLD may stand for several children (a signal does not queue while pending):
+     * collect until none is left. WNOHANG: return 0 at once while the others still run. */
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         for (struct child **link = &children; *link != NULL; link = &(*link)->next) {
             if ((*link)->pid != pid)
@@ -610,99 +642,49 @@ static void reap_children(int timeout_ms)
             break;
         }
     }
-    if (pid == -1 && errno != ECHILD) /* ECHILD: no children at all */
+    //! [waitpid-loop]
+    if (pid == -1 && errno != ECHILD) /* ECHILD: no child at all */
         report_socket_error("waitpid");
 #endif
+    return ready;
 }
 //! [reap]
 
 //! [stop-children]
-/** Asks every child to close its client and end. */
-static void tell_children_to_stop(void)
-{
-    for (struct child *c = children; c != NULL; c = c->next) {
-#ifdef _WIN32
-        /* The child's watch_parent() thread sees its standard input end. */
-        if (c->to_child != NULL) {
-            CloseHandle(c->to_child);
-            c->to_child = NULL;
-        }
-#else
-        /* Only children not yet reaped are signalled: a reaped pid may already belong to
-         * another process. A child that ended but is not reaped yet ignores the signal. */
-        if (kill(c->pid, SIGTERM) == -1)
-            report_socket_error("kill");
-#endif
-    }
-}
-
-/** Ends every child at once: they did not stop when asked. */
-static void kill_children(void)
-{
-    for (struct child *c = children; c != NULL; c = c->next) {
-#ifdef _WIN32
-        if (!TerminateProcess(c->process, NET_EXIT_FAILURE))
-            report_error_code("TerminateProcess", (int)GetLastError());
-#else
-        if (kill(c->pid, SIGKILL) == -1)
-            report_socket_error("kill");
-#endif
-    }
-}
-
 /**
- * Waits until every child has ended, and reaps them all. With @p tell_them, or as soon as
- * Ctrl-C arrives, the children are asked to stop; those still running CHILD_STOP_MS later
- * are killed.
+ * Waits until every child has ended, and reaps them. With @p tell_them, or once Ctrl-C has
+ * come, the children are asked to stop; those still running CHILD_STOP_MS later are ended.
  */
 static void wait_for_children(int tell_them)
 {
-    long long deadline = 0;
-    int told = 0;
-    int killed = 0;
-
+    long long deadline = 0; /* 0: not asked yet; -1: ended */
     while (live_children > 0) {
-        if (!told && (tell_them || stop_requested)) {
-            tell_children_to_stop();
-            told = 1;
+        if (deadline == 0 && (tell_them || stop_requested)) {
             deadline = net_now_ms() + CHILD_STOP_MS;
-        } else if (told && !killed && net_now_ms() >= deadline) {
-            report_message("%lu child process%s still running after %d ms: killing %s",
-                           live_children, live_children == 1 ? "" : "es", CHILD_STOP_MS,
-                           live_children == 1 ? "it" : "them");
-            kill_children();
-            killed = 1;
+            for (struct child *c = children; c != NULL; c = c->next) {
+#ifdef _WIN32
+                CloseHandle(c->to_child); /* its watch_parent() sees its input end */
+                c->to_child = NULL;
+#else
+                kill(c->pid, SIGTERM); /* not reaped yet, so the pid is still this child's */
+#endif
+            }
+        } else if (deadline > 0 && net_now_ms() >= deadline) {
+            report_message("%lu child process%s still running after %d ms: ending them",
+                           live_children, live_children == 1 ? "" : "es", CHILD_STOP_MS);
+            for (struct child *c = children; c != NULL; c = c->next) {
+#ifdef _WIN32
+                TerminateProcess(c->process, NET_EXIT_FAILURE);
+#else
+                kill(c->pid, SIGKILL);
+#endif
+            }
+            deadline = -1;
         }
-        reap_children(STOP_CHECK_MS);
+        wait_and_reap(INVALID_SOCKET, 0);
     }
 }
 //! [stop-children]
-
-/**
- * Waits while @p max children are running. Returns 1 if there is room for one more, 0 if
- * the caller should look at its stop flag and call again.
- */
-static int wait_under_limit(unsigned long max)
-{
-    static int said_so = 0;
-    //! [client-limit]
-    /* At the limit the parent stops calling accept(): new connections wait in the kernel's
-     * backlog (the client's connect() has already succeeded; its data waits in the socket's
-     * buffers). A process for each of them would cost memory without limit. */
-    if (live_children >= max) {
-        if (!said_so) {
-            printf("%lu clients at once: new connections wait until one leaves\n", max);
-            fflush(stdout);
-            said_so = 1;
-        }
-        reap_children(STOP_CHECK_MS);
-    }
-    //! [client-limit]
-    if (live_children >= max)
-        return 0;
-    said_so = 0;
-    return 1;
-}
 
 int main(int argc, char **argv)
 {
@@ -716,19 +698,19 @@ int main(int argc, char **argv)
     struct sockaddr_storage peer;
     socklen_t peer_len;
     char address[NET_ADDRESS_STRLEN];
-    struct child *child;
     unsigned long accepted = 0;
+    int at_limit = 0;
     long long idle_timeout_ms;
     int on = 1;
     int rc;
     int status = NET_EXIT_FAILURE;
 
 #ifdef _WIN32
-    /* Windows: a copy started by start_child() serves the connection it is handed, and
-     * nothing else. The flag is not in --help: it is not for people. */
+    /* Windows: a copy started by hand_off() serves the connection it is handed, and nothing
+     * else. The flag is not in --help: it is not for people. */
     if (argc == 2 && strcmp(argv[1], CHILD_FLAG) == 0) {
         report_set_program_name(argv[0]);
-        return serve_inherited();
+        return serve_handed_off();
     }
 #endif
     opts.max_clients = DEFAULT_MAX_CLIENTS;
@@ -740,8 +722,8 @@ int main(int argc, char **argv)
         return opts.exit_status;
     idle_timeout_ms = 1000LL * (long long)opts.idle_timeout;
 
-    if (install_stop_handler() != 0 || install_child_handler() != 0) {
-        report_message("cannot install the signal handlers");
+    if (install_stop_handler() != 0) {
+        report_message("cannot install the Ctrl-C handler");
         return NET_EXIT_FAILURE;
     }
     //! [sigpipe]
@@ -753,6 +735,24 @@ int main(int argc, char **argv)
         return NET_EXIT_FAILURE;
     }
     //! [sigpipe]
+#ifndef _WIN32
+    //! [no-zombies]
+    /* An ended child stays a zombie (its exit status kept) until its parent collects it with
+     * waitpid(): on_child_ended() says when. Its pipe does not block: the handler never waits,
+     * the loop reads it empty. SA_NOCLDSTOP: not for stopped children (Ctrl-Z); SA_RESTART: a
+     * write() to stdout that it interrupts goes on. */
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_child_ended;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_NOCLDSTOP | SA_RESTART;
+    if (pipe(child_ended) != 0 || net_set_nonblocking(child_ended[0]) != 0 ||
+        net_set_nonblocking(child_ended[1]) != 0 || sigaction(SIGCHLD, &action, NULL) != 0) {
+        report_socket_error("pipe for SIGCHLD");
+        return NET_EXIT_FAILURE;
+    }
+    //! [no-zombies]
+#endif
 
     //! [startup]
     if (net_startup() != 0)
@@ -777,7 +777,14 @@ int main(int argc, char **argv)
 
     //! [socket]
     /* Use the first address: a numeric host such as 127.0.0.1 or ::1 yields exactly one. */
+#ifdef _WIN32
+    /* Windows: not inheritable, so that no process we start holds the port (see hand_off()). */
+    ListenSocket = WSASocketW(res->ai_family, res->ai_socktype, res->ai_protocol, NULL, 0,
+                              WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+#else
     ListenSocket = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+#endif
+
     if (ListenSocket == INVALID_SOCKET) {
         report_socket_error("socket");
         goto cleanup;
@@ -857,44 +864,39 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     //! [nonblocking-listener]
-    /* The listener must not reach any program a child might start: see keep_from_children().
-     * Done after the fact, since the socket is made by step 2's lines; a program with more
-     * than one thread would create it non-inheritable at once: socket(..., SOCK_STREAM |
-     * SOCK_CLOEXEC, ...) on Linux and the BSDs, WSASocketW(..., WSA_FLAG_NO_HANDLE_INHERIT)
-     * on Windows. */
-    if (keep_from_children(ListenSocket) != 0)
-        goto cleanup;
 
     //! [accept-loop]
     /* Clients come in until --clients N have been accepted or Ctrl-C; each gets a process. */
     while (!stop_requested && (opts.clients == 0 || accepted < opts.clients)) {
-        reap_children(0);
-        if (!wait_under_limit(opts.max_clients))
-            continue;
+        //! [client-limit]
+        /* At the limit the parent stops calling accept(): new connections wait in the kernel's
+         * backlog, their connect() done. A process for each would cost memory without limit. */
+        int accepting = live_children < opts.max_clients;
+        if (!accepting && !at_limit) {
+            printf("%lu clients at once: new connections wait until one leaves\n",
+                   opts.max_clients);
+            fflush(stdout);
+        }
+        at_limit = !accepting;
+        //! [client-limit]
         /* Wait for a connection in slices, looking at the stop flag between them: a blocked
          * accept() cannot be told to give up on every platform. */
-        int ready = net_wait_readable(ListenSocket, STOP_CHECK_MS);
+        int ready = wait_and_reap(ListenSocket, accepting);
         if (ready == SOCKET_ERROR) {
             report_socket_error(NET_WAIT_CALL);
             goto cleanup;
         }
         if (ready == 0)
             continue;
-
         peer_len = sizeof peer;
-#ifdef __linux__
-        /* Linux: the new descriptor is close-on-exec from the start. */
-        ClientSocket = accept4(ListenSocket, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
-#else
         ClientSocket = accept(ListenSocket, (struct sockaddr *)&peer, &peer_len);
-#endif
         if (ClientSocket == INVALID_SOCKET) {
             /* Most failures concern that one connection (the client gave up before it was
              * accepted) or pass (out of descriptors until another client leaves): only a
              * broken listening socket ends the server. */
             int err = net_last_error();
             if (net_would_block(err))
-                continue; /* gone between the wait and accept(), or a signal (SIGCHLD) */
+                continue; /* gone between the wait and accept(), or interrupted (EINTR) */
             enum net_accept_failure kind = net_classify_accept_error(err);
             report_error_code("accept", err);
             if (kind == NET_ACCEPT_FATAL)
@@ -903,38 +905,18 @@ int main(int argc, char **argv)
                 net_sleep_ms(BACK_OFF_MS); /* it stays queued; retrying at once would spin */
             continue;
         }
-#ifndef __linux__
-        /* Elsewhere: a second call (see keep_from_children()). */
-        if (keep_from_children(ClientSocket) != 0) {
-            closesocket(ClientSocket);
-            ClientSocket = INVALID_SOCKET;
-            continue;
-        }
-#endif
         accepted++;
-
+        net_format_address((struct sockaddr *)&peer, peer_len, address, sizeof address);
         //! [hand-off]
-        child = malloc(sizeof *child);
-        if (child == NULL) {
-            report_message("out of memory: closing a new connection");
-            closesocket(ClientSocket);
-            ClientSocket = INVALID_SOCKET;
-            continue;
-        }
-        net_format_address((struct sockaddr *)&peer, peer_len, child->peer, sizeof child->peer);
-        if (start_child(child, ListenSocket, ClientSocket, idle_timeout_ms) == 0) {
-            child->next = children;
-            children = child;
-            live_children++;
-        } else {
-            free(child);
-            net_sleep_ms(BACK_OFF_MS); /* out of processes or memory: passes when clients leave */
-        }
-        /* The parent's copy of the connection is closed at once. The connection ends only
-         * when its last descriptor or handle is closed: if the parent kept its copy, a child
-         * that dies without shutdown() (a crash, a kill) would leave its client waiting for
-         * as long as the parent runs, and each client would cost the parent a descriptor
-         * until accept() fails with EMFILE. */
+        /* No process for it (out of processes or memory, for a moment)? The client waits in
+         * its connection while the server tries again. */
+        for (int tries = 1; hand_off(ListenSocket, ClientSocket, address, idle_timeout_ms) != 0 &&
+                            tries < HANDOFF_TRIES;
+             tries++)
+            net_sleep_ms(BACK_OFF_MS);
+        /* The parent's copy is closed at once. A connection ends only when its last handle
+         * is closed: if the parent kept its copy, a child that dies without shutdown() (a
+         * crash, a kill) would leave its client waiting for as long as the parent runs. */
         closesocket(ClientSocket);
         ClientSocket = INVALID_SOCKET;
         //! [hand-off]
@@ -942,11 +924,9 @@ int main(int argc, char **argv)
     //! [accept-loop]
 
     //! [shutdown]
-    /* No new connections from now on: the kernel refuses them instead of queueing them for
-     * a server that will never accept them. Then wait for the children: after Ctrl-C they
-     * are asked to stop (the terminal's Ctrl-C reaches them too: it goes to every process
-     * of the foreground process group, or on Windows of the console), and killed if they
-     * have not ended CHILD_STOP_MS later. */
+    /* No new connections from now on: the kernel refuses them instead of queueing them. Then
+     * wait for the children, asked to stop after Ctrl-C (a terminal's Ctrl-C reaches them
+     * too: the whole foreground process group, or on Windows every process of the console). */
     closesocket(ListenSocket);
     ListenSocket = INVALID_SOCKET;
     wait_for_children(0);
@@ -956,8 +936,7 @@ int main(int argc, char **argv)
     status = NET_EXIT_OK;
 
 cleanup:
-    /* On an error path too, stop the children and reap them all. */
-    wait_for_children(1);
+    wait_for_children(1); /* on an error path too: no child outlives the server */
     //! [cleanup]
     /* Release in the reverse order of acquisition; each guard skips what was never taken. */
     if (ClientSocket != INVALID_SOCKET)

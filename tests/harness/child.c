@@ -16,6 +16,7 @@
 #include <string.h>
 
 #ifdef _WIN32
+#    include <tlhelp32.h>
 typedef HANDLE pipe_end;
 #    define NO_PIPE NULL
 #else
@@ -494,6 +495,11 @@ static struct child *spawn(struct child *c, const char *program, const char *con
         if (next_without_stdout)
             close(1);             /* as `program >&-` in a shell */
         signal(SIGPIPE, SIG_DFL); /* the harness ignores it; the program must not inherit that */
+        /* A mark that the processes the program starts inherit: see
+         * harness_processes_started_by(). */
+        char family[32];
+        snprintf(family, sizeof family, "%ld", (long)getpid());
+        setenv("HARNESS_FAMILY", family, 1);
         /* Only stdin, stdout and stderr go to the program: a descriptor the test runner left
          * open would count against its limits and could keep a connection alive. */
         long open_max = sysconf(_SC_OPEN_MAX);
@@ -1246,12 +1252,96 @@ int child_descendants(struct child *c, long *pids, int max, int *zombies)
 void harness_kill_process(long pid)
 {
 #ifdef _WIN32
-    (void)pid;
-    harness_skip("killing a process by its number is done with POSIX's kill() here");
+    HANDLE process = OpenProcess(PROCESS_TERMINATE, FALSE, (DWORD)pid);
+    if (process == NULL || !TerminateProcess(process, 9)) /* 9, as POSIX's SIGKILL */
+        harness_fail(__FILE__, __LINE__, "cannot end process %ld: error %lu", pid, GetLastError());
+    CloseHandle(process);
 #else
     if (kill((pid_t)pid, SIGKILL) != 0)
         harness_fail(__FILE__, __LINE__, "kill(%ld, SIGKILL) failed: %s", pid, strerror(errno));
 #endif
+}
+
+long child_pid(const struct child *c)
+{
+    return (long)c->pid;
+}
+
+int harness_processes_started_by(long pid, const char *program, long *pids, int max)
+{
+    int count = 0;
+#ifdef _WIN32
+    /* The program's file name, as the snapshot gives it: "18-process-hand-off.exe". */
+    const char *name = program;
+    for (const char *p = program; *p != '\0'; p++) {
+        if (*p == '/' || *p == '\\')
+            name = p + 1;
+    }
+    HANDLE snapshot = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+    if (snapshot == INVALID_HANDLE_VALUE)
+        harness_fail(__FILE__, __LINE__, "CreateToolhelp32Snapshot failed: %lu", GetLastError());
+    PROCESSENTRY32 entry;
+    entry.dwSize = sizeof entry;
+    for (BOOL more = Process32First(snapshot, &entry); more;
+         more = Process32Next(snapshot, &entry)) {
+        if ((long)entry.th32ParentProcessID != pid || (long)entry.th32ProcessID == pid ||
+            _stricmp(entry.szExeFile, name) != 0)
+            continue;
+        if (count < max)
+            pids[count] = (long)entry.th32ProcessID;
+        count++;
+    }
+    CloseHandle(snapshot);
+#elif defined(__linux__)
+    (void)program; /* the mark is enough: only the server and its children carry it */
+    /* /proc/PID/environ holds the environment a process started with, NUL-separated. */
+    char mark[48];
+    int mark_length = snprintf(mark, sizeof mark, "HARNESS_FAMILY=%ld", pid) + 1; /* its NUL */
+    DIR *dir = opendir("/proc");
+    if (dir == NULL)
+        harness_fail(__FILE__, __LINE__, "cannot open /proc: %s", strerror(errno));
+    for (struct dirent *entry = readdir(dir); entry != NULL; entry = readdir(dir)) {
+        if (entry->d_name[0] < '1' || entry->d_name[0] > '9' ||
+            strtol(entry->d_name, NULL, 10) == pid)
+            continue;
+        char path[300];
+        static char text[65536];
+        snprintf(path, sizeof path, "/proc/%s/environ", entry->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* ended meanwhile, or not ours to read */
+        size_t length = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[length] = '\0'; /* so that strlen() below stops at the end */
+        bool marked = false;
+        for (size_t at = 0; at < length && !marked; at += strlen(text + at) + 1)
+            marked = length - at >= (size_t)mark_length &&
+                     memcmp(text + at, mark, (size_t)mark_length) == 0;
+        if (!marked)
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
+        f = fopen(path, "r");
+        char state[512];
+        size_t got = f != NULL ? fread(state, 1, sizeof state - 1, f) : 0;
+        if (f != NULL)
+            fclose(f);
+        state[got] = '\0';
+        const char *p = strrchr(state, ')');
+        if (p == NULL || p[1] == '\0' || p[2] == 'Z')
+            continue; /* a zombie has ended; only its exit status is left */
+        if (count < max)
+            pids[count] = strtol(entry->d_name, NULL, 10);
+        count++;
+    }
+    closedir(dir);
+#else
+    (void)pid;
+    (void)program;
+    (void)pids;
+    (void)max;
+    harness_skip("finding the processes another process started needs Linux's /proc or Windows");
+#endif
+    return count;
 }
 
 int child_open_descriptors(struct child *c)

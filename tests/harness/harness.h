@@ -629,8 +629,24 @@ int child_settled(struct child *c, int (*count)(struct child *));
  */
 int child_descendants(struct child *c, long *pids, int max, int *zombies);
 
-/** Kills process @p pid at once (POSIX SIGKILL, which it cannot catch); skips on Windows. */
+/** Kills process @p pid at once: POSIX SIGKILL, which it cannot catch; Windows
+ *  TerminateProcess() with exit code 9. */
 void harness_kill_process(long pid);
+
+/** The child's process id, which stays known after child_free(). */
+long child_pid(const struct child *c);
+
+/**
+ * The processes still running @p program that process @p pid started, even after it has
+ * ended: stores up to @p max of their pids in @p pids and returns how many there are. Linux:
+ * every program the harness starts carries `HARNESS_FAMILY=<its pid>` in its environment, and
+ * the processes it starts inherit it, wherever they are moved when their parent ends (zombies
+ * are not counted). Windows: the processes whose parent process id is @p pid (a Toolhelp32
+ * snapshot; Windows keeps that id when the parent ends) and whose executable has
+ * @p program's name: Wine starts programs of its own (`services.exe`, ...) as children of the
+ * first program that needs them. Skips elsewhere.
+ */
+int harness_processes_started_by(long pid, const char *program, long *pids, int max);
 
 /** The child's resident memory in KiB (Linux: VmRSS in /proc/PID/status); skips elsewhere. */
 long child_resident_kib(struct child *c);

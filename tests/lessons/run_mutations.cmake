@@ -2,7 +2,7 @@
 # out of a copy of the sources and running the step's tests against that copy.
 #
 #   cmake -DSOURCE_DIR=<repository> -DWORK_DIR=<scratch folder> -DPLATFORM=native|windows
-#         [-DTOOLCHAIN=<toolchain file>] [-DGENERATOR=<generator>] [-DONLY=<lesson name>]
+#         [-DTOOLCHAIN=<toolchain file>] [-DGENERATOR=<generator>] [-DONLY=<lesson name>[;...]]
 #         -P run_mutations.cmake
 #
 # (`cmake --build --preset default --target lesson-mutations` runs it for the native build,
@@ -64,7 +64,7 @@ foreach(name IN LISTS lesson_names)
   foreach(field IN LISTS TUTORIAL_LESSON_FIELDS)
     get_property(lesson_${field} GLOBAL PROPERTY lesson_${name}_${field})
   endforeach()
-  if(NOT lesson_PLATFORM STREQUAL PLATFORM OR (ONLY AND NOT name STREQUAL ONLY))
+  if(NOT lesson_PLATFORM STREQUAL PLATFORM OR (ONLY AND NOT name IN_LIST ONLY))
     continue()
   endif()
   math(EXPR count "${count} + 1")

@@ -1,0 +1,225 @@
+/**
+ * @file step18_process_hand_off.c
+ * @brief Step 18 hands each client to a process of its own: thousands of clients one after
+ *        another, none reset, and no process left once the server has stopped or been killed;
+ *        a child holds no listener and is the connection's only holder; a Windows child that
+ *        gets no connection gives up; a child keeps step 10's idle timeout.
+ */
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/**
+ * How many clients come one after another in the first test. Measured on this project's
+ * 2-core machine (Debug builds): 2,000 take under a second on Linux, and 45 to 65 s under
+ * Wine 8, where starting a process takes some 25 ms. By hand, 10,000 took 6 minutes under
+ * Wine, and none was reset.
+ */
+#define SEQUENTIAL_CLIENTS 2000
+
+/** The option that starts a Windows child, as steps/18-process-hand-off/main.c names it. */
+#define CHILD_FLAG "--serve-inherited"
+
+/**
+ * Waits up to @p timeout_ms until no process that process @p pid started is running; fails
+ * otherwise, naming those left (and ending them, so that they outlive no test).
+ */
+static void expect_no_process_started_by(long pid, int timeout_ms)
+{
+    long pids[8];
+    long long deadline = harness_now_ms() + timeout_ms;
+    int count = harness_processes_started_by(pid, harness_program(), pids, 8);
+    while (count > 0) {
+        if (harness_now_ms() >= deadline) {
+            for (int i = 0; i < count && i < 8; i++)
+                harness_kill_process(pids[i]);
+            harness_fail(__FILE__, __LINE__,
+                         "%d processes started by the server (pid %ld) still ran %d ms after it "
+                         "stopped, the first of them pid %ld",
+                         count, pid, timeout_ms, pids[0]);
+        }
+        net_sleep_ms(20);
+        count = harness_processes_started_by(pid, harness_program(), pids, 8);
+    }
+}
+
+/** Connects a client, and waits until a process serves it: one byte comes back. */
+static SOCKET connect_served_client(const struct server *server)
+{
+    SOCKET client = client_connect(server->host, server->port);
+    client_echo_byte(client, 'x');
+    return client;
+}
+
+TEST(serves_2000_clients_one_after_another_none_reset_and_leaves_no_process)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    long pid = child_pid(server.process);
+    long long start = harness_now_ms();
+    for (int i = 0; i < SEQUENTIAL_CLIENTS; i++) {
+        /* Connect, echo a few bytes, close: a reset fails the test at once. */
+        client_echo_random(server.host, server.port, 1 + (size_t)i % 64, 1 + (unsigned)i);
+        child_pump_all(); /* the server's output, so that its pipe never fills */
+    }
+    printf("%d clients one after another in %lld ms\n", SEQUENTIAL_CLIENTS,
+           harness_now_ms() - start);
+    child_await(server.process, false, "served ", SEQUENTIAL_CLIENTS, HARNESS_DEADLINE_MS);
+    /* Seen under Wine 8: CreateProcessW() fails now and then (a few times in 10,000 starts) with
+     * ERROR_INTERNAL_ERROR; the server tries again, and the client does not notice. Windows
+     * itself was not tried. Nothing else may be reported. */
+    const char *errors = child_stderr(server.process);
+    int wine_failures = harness_count(errors, "CreateProcessW failed: unknown error (1359)");
+    if (wine_failures > 0 && harness_under_wine())
+        printf("seen under Wine: CreateProcessW failed %d times, and was tried again\n",
+               wine_failures);
+    else
+        ASSERT_STR_EQ(errors, "");
+    ASSERT_EQ(harness_count(errors, "\n"), wine_failures);
+    server_stop(&server);
+    expect_no_process_started_by(pid, HARNESS_DEADLINE_MS);
+}
+
+TEST(a_server_killed_outright_leaves_no_process_behind)
+{
+    /* Clients arrive faster than the server hands them over, and it is killed in the middle
+     * of a hand-off: 20 times, since where the kill falls is a matter of chance. */
+    for (int round = 0; round < 20; round++) {
+        struct server server = server_start(harness_program(), "listening on ", NULL);
+        long pid = child_pid(server.process);
+        SOCKET clients[10];
+        for (int i = 0; i < 10; i++) {
+            clients[i] = client_connect(server.host, server.port);
+            client_send_all(clients[i], "x", 1);
+        }
+        client_expect_bytes(clients[0], 1, HARNESS_DEADLINE_MS); /* the first is served... */
+        /* ...the others are being handed over: the kill falls 0 to 95 ms later, so that the
+         * rounds fall on every part of a hand-off (some 50 ms under Wine), not on one. */
+        net_sleep_ms(round * 5);
+        child_free(server.process);
+        /* The children serving a client end with it; none waits for ever. */
+        for (int i = 0; i < 10; i++)
+            closesocket(clients[i]);
+        expect_no_process_started_by(pid, HARNESS_DEADLINE_MS);
+    }
+}
+
+TEST(children_do_not_keep_the_port_when_the_server_is_gone)
+{
+    /* A child serving a client outlives the server: the port must close with the server,
+     * not stay open in the child, queueing connections that nobody will accept. */
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET client = connect_served_client(&server);
+    child_free(server.process); /* killed: no clean-up, no word to the children */
+    /* Nothing listens there any more, although the orphaned child still runs. */
+    ASSERT_EQ(client_connect_error_on_reserved(server.host, server.port), ERROR_CODE(ECONNREFUSED));
+    /* It still serves its client, and ends when the client does. */
+    client_echo_exchange(client, "still here", 10, HARNESS_DEADLINE_MS);
+    closesocket(client);
+}
+
+TEST(a_child_killed_ends_its_client_only)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    SOCKET victim = connect_served_client(&server);
+    long pids[4];
+    ASSERT_EQ(harness_processes_started_by(child_pid(server.process), harness_program(), pids, 4),
+              1);
+    harness_kill_process(pids[0]); /* as a crash would end it: no shutdown(), no clean-up */
+    /* The child held the only other handle to the connection: its client reads the end. */
+    client_expect_closed(victim, HARNESS_DEADLINE_MS);
+    closesocket(victim);
+    /* The server goes on. */
+    client_echo_random(server.host, server.port, 5000, 4);
+    server_expect_served(&server, 5000);
+    server_stop(&server);
+}
+
+TEST(serves_a_client_while_another_is_silent_and_closes_that_one_after_the_idle_timeout)
+{
+    struct server server =
+        server_start(harness_program(), "listening on ", "--idle-timeout", "1", NULL);
+    long long start = harness_now_ms();
+    SOCKET silent = client_connect(server.host, server.port);
+    /* Its own process serves the next client at once... */
+    client_echo_random(server.host, server.port, 3000, 5);
+    server_expect_served(&server, 3000);
+    ASSERT_LT(harness_now_ms() - start, 1000);
+    /* ...while the silent one's closes it after the timeout the parent was given. */
+    server_expect_idle_close(&server, silent, start);
+    closesocket(silent);
+    server_stop(&server);
+}
+
+TEST(closes_a_client_that_reads_nothing_after_the_idle_timeout)
+{
+    struct server server =
+        server_start(harness_program(), "listening on ", "--idle-timeout", "1", NULL);
+    SOCKET hog = client_connect(server.host, server.port);
+    client_send_until_stuck(hog, 15); /* its process now waits for room to send, in vain */
+    child_await(server.process, true, ": nothing moved for 1 s", 1, HARNESS_DEADLINE_MS);
+    closesocket(hog);
+    server_stop(&server);
+}
+
+TEST(leaves_no_zombie_after_200_clients)
+{
+    struct server server = server_start(harness_program(), "listening on ", NULL);
+    long pids[8];
+    int zombies = 0;
+    child_descendants(server.process, pids, 8, &zombies); /* skips where it cannot look */
+    for (int i = 0; i < 200; i++)
+        client_echo_random(server.host, server.port, 100, 6 + (unsigned)i);
+    child_await(server.process, false, "served ", 200, HARNESS_DEADLINE_MS);
+    /* Every child has ended; none is kept as a zombie for an exit status nobody reads. */
+    long long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (child_descendants(server.process, pids, 8, &zombies) > zombies) {
+        ASSERT_LT(harness_now_ms(), deadline); /* the last ones are still ending */
+        net_sleep_ms(20);
+    }
+    printf("%d zombies\n", zombies);
+    ASSERT_EQ(zombies, 0);
+    server_stop(&server);
+}
+
+TEST(a_child_whose_connection_never_comes_gives_up)
+{
+#ifdef _WIN32
+    /* Started as the server starts its children, but nobody writes on its standard input. */
+    struct child *child = child_start(harness_program(), CHILD_FLAG, NULL);
+    long long start = harness_now_ms();
+    child_expect_exit(child, 1, HARNESS_DEADLINE_MS);
+    printf("gave up after %lld ms\n", harness_now_ms() - start);
+    ASSERT_CONTAINS(child_stderr(child), "no connection came");
+    child_free(child);
+#else
+    harness_skip("a POSIX child is forked with its connection: it waits for no hand-off");
+#endif
+}
+
+TEST(a_child_whose_pipe_breaks_exits_at_once)
+{
+#ifdef _WIN32
+    /* The server has gone before handing over the connection: the pipe's only writer. */
+    struct child *child = child_start(harness_program(), CHILD_FLAG, NULL);
+    child_close_stdin(child);
+    child_expect_exit(child, 1, 3000);
+    ASSERT_CONTAINS(child_stderr(child), "no connection came");
+    child_free(child);
+#else
+    harness_skip("a POSIX child is forked with its connection: it has no pipe to wait on");
+#endif
+}
+
+static const struct test_case tests[] = {
+    TEST_CASE(serves_2000_clients_one_after_another_none_reset_and_leaves_no_process),
+    TEST_CASE(a_server_killed_outright_leaves_no_process_behind),
+    TEST_CASE(children_do_not_keep_the_port_when_the_server_is_gone),
+    TEST_CASE(a_child_killed_ends_its_client_only),
+    TEST_CASE(serves_a_client_while_another_is_silent_and_closes_that_one_after_the_idle_timeout),
+    TEST_CASE(closes_a_client_that_reads_nothing_after_the_idle_timeout),
+    TEST_CASE(leaves_no_zombie_after_200_clients),
+    TEST_CASE(a_child_whose_connection_never_comes_gives_up),
+    TEST_CASE(a_child_whose_pipe_breaks_exits_at_once),
+};
+TEST_MAIN(tests)
