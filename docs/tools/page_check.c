@@ -25,7 +25,7 @@
 /** The section whose words have a budget of their own, unless --teaches-heading names it in
  *  another language. */
 static const char *teaches_heading = "What this step teaches";
-#define MAX_DEPTH       256
+#define MAX_DEPTH 256
 
 /** What a page's prose measures, and what is wrong with it. */
 struct measure {
