@@ -57,9 +57,49 @@ if(failed)
   message(FATAL_ERROR "lesson mutations: the unchanged copy does not build")
 endif()
 
+# A test that a mutation breaks usually fails by waiting for what never comes: its waits give
+# up after HARNESS_DEADLINE_MS. 15 s (the tests' default, for slow machines) would make every
+# killed lesson cost that much; the check waits less, and first proves that the unchanged copy
+# passes every cited test with that deadline, so that a failure below is the mutation's doing.
+if(PLATFORM STREQUAL "windows")
+  set(ENV{HARNESS_DEADLINE_MS} 8000) # Wine starts programs slowly
+else()
+  set(ENV{HARNESS_DEADLINE_MS} 4000)
+endif()
+set(cited "")
+foreach(name IN LISTS lesson_names)
+  get_property(platform GLOBAL PROPERTY lesson_${name}_PLATFORM)
+  get_property(test GLOBAL PROPERTY lesson_${name}_TEST)
+  if(platform STREQUAL PLATFORM AND (NOT ONLY OR name IN_LIST ONLY))
+    list(APPEND cited ${test})
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES cited)
+list(JOIN cited "|" cited_regex)
+execute_process(COMMAND "${CMAKE_CTEST_COMMAND}" --test-dir "${build}" -C Debug
+  -R "^(${cited_regex})$" -j 4 --timeout 120 --output-on-failure
+  RESULT_VARIABLE baseline_failed OUTPUT_VARIABLE baseline_output ERROR_VARIABLE baseline_output)
+if(baseline_failed)
+  message(FATAL_ERROR "lesson mutations: the unchanged copy fails tests that lessons cite, "
+    "with HARNESS_DEADLINE_MS=$ENV{HARNESS_DEADLINE_MS}; a mutation could not be told from it:\n"
+    "${baseline_output}")
+endif()
+
+# The programs a step's tests run: the step's own, and any variant built from its sources
+# (the step's name, then a suffix: 17-completion-ports-4-buffers). A mutation rebuilds those.
+function(step_programs variable step)
+  file(GLOB programs RELATIVE "${build}/bin" "${build}/bin/${step}" "${build}/bin/${step}.exe"
+    "${build}/bin/${step}-*" "${build}/bin/Debug/${step}*")
+  list(TRANSFORM programs REPLACE "^Debug/" "")
+  list(TRANSFORM programs REPLACE "\\.exe$" "")
+  list(REMOVE_DUPLICATES programs)
+  set(${variable} "${programs}" PARENT_SCOPE)
+endfunction()
+
 set(report "")
 set(bad 0)
 set(count 0)
+string(TIMESTAMP started "%H:%M:%S")
 foreach(name IN LISTS lesson_names)
   foreach(field IN LISTS TUTORIAL_LESSON_FIELDS)
     get_property(lesson_${field} GLOBAL PROPERTY lesson_${name}_${field})
@@ -99,7 +139,9 @@ foreach(name IN LISTS lesson_names)
   endif()
   file(WRITE "${target}" "${mutated}")
 
+  step_programs(programs ${lesson_STEP})
   execute_process(COMMAND "${CMAKE_COMMAND}" --build "${build}" --config Debug --parallel 2
+      --target ${programs}
     RESULT_VARIABLE build_failed OUTPUT_VARIABLE build_output ERROR_VARIABLE build_output)
   if(build_failed)
     string(APPEND report "BROKEN    ${name}: the mutated copy does not compile\n")
@@ -128,12 +170,19 @@ foreach(name IN LISTS lesson_names)
     endif()
   endif()
   file(WRITE "${target}" "${original}")
+  # The step's programs as they were: another step's tests may run them (the client's run the
+  # complete server).
+  execute_process(COMMAND "${CMAKE_COMMAND}" --build "${build}" --config Debug --parallel 2
+      --target ${programs}
+    OUTPUT_QUIET ERROR_QUIET)
 endforeach()
 # Leave the copy built as it was, for the next run.
 execute_process(COMMAND "${CMAKE_COMMAND}" --build "${build}" --config Debug --parallel 2
   OUTPUT_QUIET ERROR_QUIET)
 
+string(TIMESTAMP ended "%H:%M:%S")
 message("${report}")
+message("lesson mutations (${PLATFORM}): from ${started} to ${ended}")
 if(count EQUAL 0)
   message(FATAL_ERROR "lesson mutations: no lesson is listed for ${PLATFORM}")
 endif()
