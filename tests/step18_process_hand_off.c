@@ -20,6 +20,9 @@
 
 /** The option that starts a Windows child, as steps/18-process-hand-off/main.c names it. */
 #define CHILD_FLAG "--serve-inherited"
+/** How long a Windows child waits for its connection before it gives up: the program's
+ *  HANDOFF_TIMEOUT_MS. A test waits that long, and its usual deadline on top. */
+#define CHILD_GIVES_UP_MS 10000
 
 /**
  * Waits up to @p timeout_ms until no process that process @p pid started is running; fails
@@ -188,7 +191,7 @@ TEST(a_child_whose_connection_never_comes_gives_up)
     /* Started as the server starts its children, but nobody writes on its standard input. */
     struct child *child = child_start(harness_program(), CHILD_FLAG, NULL);
     long long start = harness_now_ms();
-    child_expect_exit(child, 1, HARNESS_DEADLINE_MS);
+    child_expect_exit(child, 1, CHILD_GIVES_UP_MS + HARNESS_DEADLINE_MS);
     printf("gave up after %lld ms\n", harness_now_ms() - start);
     ASSERT_CONTAINS(child_stderr(child), "no connection came");
     child_free(child);

@@ -218,7 +218,8 @@ TEST(a_child_whose_connection_never_comes_gives_up)
 #ifdef _WIN32
     /* Started as the server starts its children, but nobody writes on its standard input. */
     struct child *child = child_start(harness_program(), "--serve-inherited", NULL);
-    child_expect_exit(child, 1, HARNESS_DEADLINE_MS);
+    /* It gives up after the program's HANDOFF_TIMEOUT_MS, 10 s: wait that long and more. */
+    child_expect_exit(child, 1, 10000 + HARNESS_DEADLINE_MS);
     ASSERT_CONTAINS(child_stderr(child), "no connection came");
     child_free(child);
 #else
