@@ -30,6 +30,27 @@ static int send_all(int s, const char *data, size_t length)
     return 0;
 }
 
+/* socket(), bind() and listen(): the listening socket, or -1 once the failed call is named. */
+static int open_listener(const struct addrinfo *res)
+{
+    int listener = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (listener == -1) {
+        fail("socket");
+        return -1;
+    }
+    int on = 1; /* a restart may bind while old connections wait out TIME_WAIT */
+    if (setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+        fail("setsockopt");
+    else if (bind(listener, res->ai_addr, res->ai_addrlen) == -1)
+        fail("bind");
+    else if (listen(listener, SOMAXCONN) == -1)
+        fail("listen");
+    else
+        return listener;
+    close(listener);
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     struct addrinfo hints = {0}, *res;
@@ -41,17 +62,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "getaddrinfo: %s\n", gai_strerror(rc));
         return 1;
     }
-    int listener = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-    if (listener == -1)
-        return fail("socket");
-    int on = 1; /* a restart may bind while old connections wait out TIME_WAIT */
-    if (setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
-        return fail("setsockopt");
-    if (bind(listener, res->ai_addr, res->ai_addrlen) == -1)
-        return fail("bind");
+    int listener = open_listener(res);
     freeaddrinfo(res);
-    if (listen(listener, SOMAXCONN) == -1)
-        return fail("listen");
+    if (listener == -1)
+        return 1;
     struct sockaddr_in bound; /* the port really bound: with port 0, the system's choice */
     socklen_t bound_len = sizeof bound;
     if (getsockname(listener, (struct sockaddr *)&bound, &bound_len) == -1)

@@ -25,6 +25,25 @@ static int send_all(SOCKET s, const char *data, int length)
     return 0;
 }
 
+/* socket(), bind() and listen(): the listening socket, or INVALID_SOCKET once the failed call is
+ * named. Windows lets no other socket bind this port while it listens: no option to set. */
+static SOCKET open_listener(const struct addrinfo *res)
+{
+    SOCKET listener = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (listener == INVALID_SOCKET) {
+        fail("socket");
+        return INVALID_SOCKET;
+    }
+    if (bind(listener, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR)
+        fail("bind");
+    else if (listen(listener, SOMAXCONN) == SOCKET_ERROR)
+        fail("listen");
+    else
+        return listener;
+    closesocket(listener);
+    return INVALID_SOCKET;
+}
+
 int main(int argc, char **argv)
 {
     WSADATA wsa;
@@ -42,15 +61,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "getaddrinfo failed: error %d\n", rc);
         return 1;
     }
-    /* Windows lets no other socket bind this port while it listens: nothing to set. */
-    SOCKET listener = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-    if (listener == INVALID_SOCKET)
-        return fail("socket");
-    if (bind(listener, res->ai_addr, (int)res->ai_addrlen) == SOCKET_ERROR)
-        return fail("bind");
+    SOCKET listener = open_listener(res);
     freeaddrinfo(res);
-    if (listen(listener, SOMAXCONN) == SOCKET_ERROR)
-        return fail("listen");
+    if (listener == INVALID_SOCKET)
+        return 1;
     struct sockaddr_in bound; /* the port really bound: with port 0, the system's choice */
     int bound_len = (int)sizeof bound;
     if (getsockname(listener, (struct sockaddr *)&bound, &bound_len) == SOCKET_ERROR)
