@@ -3,9 +3,9 @@
  * @brief What the three completion steps (15, 16, 17) share, registered under each one's
  *        label: a client's failure is reported with its address while the others are served;
  *        Ctrl-C cancels what is in flight, sends to a client that reads nothing included, and
- *        says how many connections it closed; the lessons of the complete server that the
- *        completion loop keeps (its output going nowhere, a restart on its port, IPv6 only on
- *        [::]); and (Linux) a missing io_uring reported with exit code 1.
+ *        says how many connections it closed; and (Linux) a missing io_uring reported with
+ *        exit code 1. (The lessons of the complete server that the completion loop keeps are
+ *        tested in server_basics.c.)
  *
  * CMake runs it as `completion_ports TEST PROGRAM LAUNCHER`: LAUNCHER is the helper
  * without_io_uring, or `none` where io_uring does not exist.
@@ -104,58 +104,6 @@ TEST(ctrl_c_ends_a_send_in_flight_to_a_client_that_does_not_read)
     closesocket(hog);
 }
 
-TEST(survives_the_reader_of_its_output_going_away)
-{
-    /* As `server | head -n 1`: whoever read the server's stdout has gone. The next line the
-     * server writes fails (on POSIX with EPIPE, and a SIGPIPE that would kill it); the server
-     * goes on serving. */
-    struct server server = server_start(harness_program(), "listening on ", "--clients", "2", NULL);
-    child_close_stdout_reader(server.process);
-    client_echo_random(server.host, server.port, 5000, 17); /* its "served" line is lost */
-    client_echo_random(server.host, server.port, 6000, 18);
-    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
-    ASSERT_STR_EQ(child_stderr(server.process), "");
-    child_free(server.process);
-}
-
-TEST(restarts_at_once_on_the_port_its_last_run_used)
-{
-    /* The first run closes its client first (Ctrl-C), so its side of that connection waits
-     * out TIME_WAIT on the port after it has exited. */
-    struct server first = server_start(harness_program(), "listening on ", NULL);
-    SOCKET client = client_connect(first.host, first.port);
-    client_echo_byte(client, 't');
-    child_interrupt(first.process);
-    char buf[16];
-    client_recv_to_end_of_stream(client, buf, sizeof buf, HARNESS_DEADLINE_MS);
-    closesocket(client);
-    child_expect_exit(first.process, 0, HARNESS_DEADLINE_MS);
-    child_free(first.process);
-
-    /* The second run binds the same port at once. */
-    struct child *second =
-        child_start(harness_program(), "--port", first.port, "--clients", "1", NULL);
-    char expected[64];
-    snprintf(expected, sizeof expected, "listening on 127.0.0.1:%s", first.port);
-    child_expect_next_line(second, expected, HARNESS_READY_MS);
-    client_echo_random("127.0.0.1", first.port, 100, 19);
-    child_expect_exit(second, 0, HARNESS_DEADLINE_MS);
-    child_free(second);
-}
-
-TEST(an_ipv6_wildcard_server_leaves_ipv4_to_others)
-{
-    /* With IPV6_V6ONLY set, a server on [::] takes IPv6 only: the same port on 127.0.0.1 is
-     * free for another program (Linux would otherwise give it to [::] as well). */
-    struct server server =
-        server_start(harness_program(), "listening on ", "--host", "::", "--clients", "1", NULL);
-    ASSERT_STR_EQ(server.host, "::");
-    client_expect_refused_on_reserved("127.0.0.1", server.port);
-    client_echo_random("::1", server.port, 100, 20);
-    child_expect_exit(server.process, 0, HARNESS_DEADLINE_MS);
-    child_free(server.process);
-}
-
 TEST(reports_a_missing_io_uring_and_exits_1)
 {
     const char *launcher = harness_program_at(1);
@@ -182,9 +130,6 @@ static const struct test_case tests[] = {
     TEST_CASE(reports_a_reset_mid_transfer_and_goes_on),
     TEST_CASE(ctrl_c_closes_the_connections_and_says_how_many),
     TEST_CASE(ctrl_c_ends_a_send_in_flight_to_a_client_that_does_not_read),
-    TEST_CASE(survives_the_reader_of_its_output_going_away),
-    TEST_CASE(restarts_at_once_on_the_port_its_last_run_used),
-    TEST_CASE(an_ipv6_wildcard_server_leaves_ipv4_to_others),
     TEST_CASE(reports_a_missing_io_uring_and_exits_1),
 };
 TEST_MAIN(tests)

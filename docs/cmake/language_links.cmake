@@ -1,9 +1,11 @@
 # Puts on every page of one language's site a link to the same page in the other languages:
-# under the project's name, in the header every page has. Run after Doxygen.
+# under the project's name, in the header every page has. Run once every language's site is
+# built, so that it knows which pages each has.
 #   cmake -DSETTINGS=<docs-settings-LANGUAGE.cmake> -P language_links.cmake
 # The English site is docs/html/, each translation docs/html/<language>/; a page has the
-# same file name in each. A page that one language has alone (a translation's glossary of
-# terms) leads to the other language's main page. check_languages.cmake checks the links.
+# same file name in each. A page that the other language does not have (a translation's
+# glossary of terms; Doxygen's page of a folder, named after the folder's path) leads to the
+# other language's main page. check_languages.cmake checks the links.
 cmake_minimum_required(VERSION 3.25)
 include("${SETTINGS}")
 
@@ -28,15 +30,15 @@ foreach(file IN LISTS html_files)
       set(root "../${other}/")
     endif()
     set(target "${page}")
-    if(NOT LANGUAGE STREQUAL "en")
-      get_filename_component(other_dir "${HTML_DIR}/${root}" ABSOLUTE)
-      if(NOT EXISTS "${other_dir}/${page}")
-        set(target "index.html") # a page of this language alone
-      endif()
+    get_filename_component(other_dir "${HTML_DIR}/${root}" ABSOLUTE)
+    if(NOT EXISTS "${other_dir}/${page}")
+      set(target "index.html") # a page the other language does not have
     endif()
     string(APPEND links "<a href=\"${root}${target}\" hreflang=\"${other}\" lang=\"${other}\">${name_${other}}</a>")
   endforeach()
   file(READ "${file}" content)
+  # A switch put there before (the other language's site was built again, not this one's).
+  string(REGEX REPLACE "\n   <div class=\"language-switch\">[^\n]*</div>" "" content "${content}")
   string(FIND "${content}" "<div id=\"projectbrief\">" at)
   if(at EQUAL -1)
     continue() # not a page with the site's header (a frame, a search result)

@@ -1344,6 +1344,26 @@ int harness_processes_started_by(long pid, const char *program, long *pids, int 
     return count;
 }
 
+void expect_no_process_started_by_at(const char *file, int line, long pid, const char *program,
+                                     int timeout_ms)
+{
+    long pids[8];
+    long long deadline = harness_now_ms() + timeout_ms;
+    int count = harness_processes_started_by(pid, program, pids, 8);
+    while (count > 0) {
+        if (harness_now_ms() >= deadline) {
+            for (int i = 0; i < count && i < 8; i++)
+                harness_kill_process(pids[i]);
+            harness_fail(file, line,
+                         "%d processes started by the server (pid %ld) still ran %d ms after it "
+                         "stopped, the first of them pid %ld",
+                         count, pid, timeout_ms, pids[0]);
+        }
+        net_sleep_ms(20);
+        count = harness_processes_started_by(pid, program, pids, 8);
+    }
+}
+
 int child_open_descriptors(struct child *c)
 {
 #ifdef __linux__

@@ -648,6 +648,16 @@ long child_pid(const struct child *c);
  */
 int harness_processes_started_by(long pid, const char *program, long *pids, int max);
 
+/**
+ * Waits up to @p timeout_ms until no process running @p program that process @p pid started is
+ * left (harness_processes_started_by()); fails the test otherwise, naming those left, after
+ * ending them, so that they outlive no test.
+ */
+#define expect_no_process_started_by(pid, program, timeout_ms)                                     \
+    expect_no_process_started_by_at(__FILE__, __LINE__, pid, program, timeout_ms)
+void expect_no_process_started_by_at(const char *file, int line, long pid, const char *program,
+                                     int timeout_ms);
+
 /** The child's resident memory in KiB (Linux: VmRSS in /proc/PID/status); skips elsewhere. */
 long child_resident_kib(struct child *c);
 

@@ -682,7 +682,7 @@ lesson(tell-children-to-stop-windows STEP 19-process-per-client PLATFORM windows
                 c->to_child = NULL;]]
   REPLACE [[                (void)c;]])
 lesson(job-ends-children-windows STEP 19-process-per-client PLATFORM windows
-  TEST step19_a_server_killed_outright_leaves_no_child_behind
+  TEST step19_a_server_killed_outright_leaves_no_process_behind
   LESSON "On Windows, each child stays in a job that ends it with the server, even one the server was still starting."
   WHAT "start the children in no job: a server killed while it starts a child leaves that child suspended for ever"
   FIND [[        !UpdateProcThreadAttribute(list, 0, PROC_THREAD_ATTRIBUTE_JOB_LIST, &job, sizeof job, NULL,
@@ -785,6 +785,47 @@ lesson(reuse-address-20 STEP 20-conditional-accept
         SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
 lesson(v6only-20 STEP 20-conditional-accept
   TEST step20_an_ipv6_wildcard_server_leaves_ipv4_to_others
+  LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
+  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
+  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+
+# What steps 13, 18 and 19 keep from step 10, proven on them too (tests/server_basics.c; step
+# 18's children outlive a Ctrl-C, so its restart is not tested that way).
+lesson(reuse-address-13 STEP 13-poll-loop
+  TEST step13_restarts_at_once_on_the_port_its_last_run_used
+  LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
+  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
+  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+lesson(ignore-sigpipe-18 STEP 18-process-hand-off
+  TEST step18_survives_the_reader_of_its_output_going_away
+  LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
+  WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
+  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
+lesson(v6only-18 STEP 18-process-hand-off
+  TEST step18_an_ipv6_wildcard_server_leaves_ipv4_to_others
+  LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
+  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
+  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+lesson(ignore-sigpipe-19 STEP 19-process-per-client
+  TEST step19_survives_the_reader_of_its_output_going_away
+  LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
+  WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
+  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
+lesson(reuse-address-19 STEP 19-process-per-client
+  TEST step19_restarts_at_once_on_the_port_its_last_run_used
+  LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
+  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
+  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+lesson(v6only-19 STEP 19-process-per-client
+  TEST step19_an_ipv6_wildcard_server_leaves_ipv4_to_others
   LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
   LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
