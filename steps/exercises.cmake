@@ -140,17 +140,21 @@ tutorial_exercise(17-completion-ports backpressure
 
 tutorial_exercise(18-process-hand-off fork
   "POSIX: fork() a process for this client. In the child (fork() returned 0): close the listening socket, then exit() with what serve_in_child() returns. In the parent: return 0. If fork() fails: report_socket_error(\"fork\") and return -1. Flush stdout and stderr first, or the child writes their unwritten lines a second time."
+  TODO_PT "POSIX: fork() de um processo para este cliente. No filho (fork() devolveu 0): feche o socket de escuta, depois exit() com o que serve_in_child() devolver. No pai: devolva 0. Se fork() falhar: report_socket_error(\"fork\") e devolva -1. Esvazie stdout e stderr antes, senão o filho escreve uma segunda vez as linhas que ainda não tinham saído."
   KEEP "    return -1;"
   USES ListenSocket ClientSocket peer idle_timeout_ms serve_in_child)
 tutorial_exercise(18-process-hand-off no-zombies
-  "POSIX: ignore SIGCHLD with sigaction() (sa_handler SIG_IGN), so that the system discards each ended child's exit status instead of keeping it, as a zombie, for a waitpid() this server never calls. If it fails: report_message(\"cannot ignore SIGCHLD\") and return NET_EXIT_FAILURE.")
+  "POSIX: ignore SIGCHLD with sigaction() (sa_handler SIG_IGN), so that the system discards each ended child's exit status instead of keeping it, as a zombie, for a waitpid() this server never calls. If it fails: report_message(\"cannot ignore SIGCHLD\") and return NET_EXIT_FAILURE."
+  TODO_PT "POSIX: ignore SIGCHLD com sigaction() (sa_handler SIG_IGN), para que o sistema descarte o status de saída de cada filho que termina em vez de guardá-lo, como zumbi, para um waitpid() que este servidor nunca chama. Se falhar: report_message(\"cannot ignore SIGCHLD\") e devolva NET_EXIT_FAILURE.")
 
 tutorial_exercise(19-process-per-client waitpid-loop
   "POSIX: collect every child that has ended: waitpid(-1, &status, WNOHANG) until it returns 0 (children still run) or -1 (none left), one SIGCHLD may stand for several. For each pid, find its struct child in the list; if WIFSIGNALED(status), report `the process serving PEER (pid N) was killed by signal S (NAME)` (strsignal()); then forget_child()."
+  TODO_PT "POSIX: recolha todo filho que terminou: waitpid(-1, &status, WNOHANG) até devolver 0 (ainda há filhos rodando) ou -1 (não há nenhum); um SIGCHLD pode valer por vários. Para cada pid, ache o seu struct child na lista; se WIFSIGNALED(status), relate `the process serving PEER (pid N) was killed by signal S (NAME)` (strsignal()); depois forget_child()."
   KEEP "    pid = 0;"
   USES status)
 tutorial_exercise(19-process-per-client client-limit
   "Accept only while live_children < opts.max_clients: set accepting to that. On reaching the limit, say once (at_limit remembers it) `N clients at once: new connections wait until one leaves`, and fflush(stdout)."
+  TODO_PT "Aceite só enquanto live_children < opts.max_clients: ponha isso em accepting. Ao chegar ao limite, diga uma vez (at_limit lembra) `N clients at once: new connections wait until one leaves`, e fflush(stdout)."
   KEEP "        int accepting = 1; /* no limit yet */"
   USES at_limit)
 

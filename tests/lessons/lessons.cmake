@@ -581,6 +581,7 @@ lesson(trim-buffers STEP 17-completion-ports
 lesson(fork-closes-listener STEP 18-process-hand-off
   TEST step18_children_do_not_keep_the_port_when_the_server_is_gone
   LESSON "A forked child closes the listening socket, so the port closes with the server."
+  LESSON_PT "Um filho criado com fork() fecha o socket de escuta, e a porta se fecha junto com o servidor."
   WHAT "let each child keep the listening socket: the port stays open after the server is gone"
   FIND [[        closesocket(ListenSocket);
         exit(serve_in_child(]]
@@ -588,6 +589,7 @@ lesson(fork-closes-listener STEP 18-process-hand-off
 lesson(listener-not-inherited-windows STEP 18-process-hand-off PLATFORM windows
   TEST step18_children_do_not_keep_the_port_when_the_server_is_gone
   LESSON "On Windows, a child gets only the handles its list names, and the listener is made not inheritable: the port closes with the server."
+  LESSON_PT "No Windows, um filho recebe só os handles que a lista dele nomeia, e o socket de escuta é criado não herdável: a porta se fecha junto com o servidor."
   WHAT "make the listener inheritable and hand the child every inheritable handle: the child keeps the port open after the server is gone"
   FIND [[                              WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
 #else]]
@@ -598,6 +600,7 @@ lesson(listener-not-inherited-windows STEP 18-process-hand-off PLATFORM windows
 lesson(handoff-parent-closes-its-copy STEP 18-process-hand-off
   TEST step18_a_child_killed_ends_its_client_only
   LESSON "The parent closes its copy of each connection once a child has it, so a child's end ends the connection."
+  LESSON_PT "O pai fecha a sua cópia de cada conexão assim que um filho a tem, e o fim de um filho encerra a conexão."
   WHAT "keep the parent's copy of each connection: a client whose child dies waits for ever"
   FIND [=[        closesocket(ClientSocket);
         ClientSocket = INVALID_SOCKET;
@@ -607,6 +610,7 @@ lesson(handoff-parent-closes-its-copy STEP 18-process-hand-off
 lesson(handoff-parent-closes-its-copy-windows STEP 18-process-hand-off PLATFORM windows
   TEST step18_a_child_killed_ends_its_client_only
   LESSON "On Windows too, the parent closes its socket once the child holds its own, so a child's end ends the connection."
+  LESSON_PT "No Windows também, o pai fecha o seu socket assim que o filho tem o próprio, e o fim de um filho encerra a conexão."
   WHAT "keep the parent's socket for each connection: a client whose child dies waits for ever"
   FIND [=[        closesocket(ClientSocket);
         ClientSocket = INVALID_SOCKET;
@@ -616,16 +620,19 @@ lesson(handoff-parent-closes-its-copy-windows STEP 18-process-hand-off PLATFORM 
 lesson(no-zombies STEP 18-process-hand-off
   TEST step18_leaves_no_zombie_after_200_clients
   LESSON "With SIGCHLD ignored, an ended child leaves no zombie behind for a status nobody reads."
+  LESSON_PT "Com SIGCHLD ignorado, um filho que termina não deixa zumbi esperando por um status que ninguém lê."
   WHAT "leave SIGCHLD's default: every ended child stays a zombie"
   FIND [[    action.sa_handler = SIG_IGN;]] REPLACE [[    action.sa_handler = SIG_DFL;]])
 lesson(handoff-gives-up-windows STEP 18-process-hand-off PLATFORM windows
   TEST step18_a_child_whose_connection_never_comes_gives_up
   LESSON "On Windows, a child whose connection does not come gives up after a while, so that it cannot outlive its server."
+  LESSON_PT "No Windows, um filho cuja conexão não chega desiste depois de um tempo, e não pode sobreviver ao servidor."
   WHAT "wait for the connection's description for ever"
   FIND [[            (available == 0 && net_now_ms() >= deadline)) {]] REPLACE [[            0) {]])
 lesson(handoff-job-windows STEP 18-process-hand-off PLATFORM windows
   TEST step18_a_server_killed_outright_leaves_no_process_behind
   LESSON "On Windows, a child is started in a job that ends it if the server dies before the hand-off is done."
+  LESSON_PT "No Windows, um filho é iniciado num job que o encerra se o servidor morrer antes de a entrega terminar."
   WHAT "start the child in no job: a server killed while it starts a child leaves that child suspended for ever"
   FIND [[        !UpdateProcThreadAttribute(list, 0, PROC_THREAD_ATTRIBUTE_JOB_LIST, &job, sizeof job, NULL,
                                    NULL))]]
@@ -633,17 +640,20 @@ lesson(handoff-job-windows STEP 18-process-hand-off PLATFORM windows
 lesson(handoff-idle-timeout-windows STEP 18-process-hand-off PLATFORM windows
   TEST step18_serves_a_client_while_another_is_silent_and_closes_that_one_after_the_idle_timeout
   LESSON "On Windows, the child gets the server's --idle-timeout with its connection."
+  LESSON_PT "No Windows, o filho recebe o --idle-timeout do servidor junto com a conexão."
   WHAT "hand the child the default idle timeout instead of the server's"
   FIND [[    handoff.idle_timeout_ms = idle_timeout_ms;]]
   REPLACE [[    handoff.idle_timeout_ms = 1000LL * DEFAULT_IDLE_TIMEOUT;]])
 lesson(child-idle-timeout STEP 18-process-hand-off
   TEST step18_serves_a_client_while_another_is_silent_and_closes_that_one_after_the_idle_timeout
   LESSON "Each child closes its silent client after the idle timeout, while other processes serve the others."
+  LESSON_PT "Cada filho fecha o seu cliente em silêncio depois do tempo limite de inatividade, enquanto outros processos atendem os demais."
   WHAT "wait for a silent client for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 lesson(child-nonblocking-send STEP 18-process-hand-off
   TEST step18_closes_a_client_that_reads_nothing_after_the_idle_timeout
   LESSON "The child makes its socket non-blocking, so that a client that reads nothing is closed after the idle timeout."
+  LESSON_PT "O filho torna o seu socket não bloqueante, e um cliente que não lê nada é fechado depois do tempo limite de inatividade."
   WHAT "keep the child's socket blocking: a send() to a client that reads nothing waits for ever"
   FIND [[    if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
         report_client_error(NET_NONBLOCKING_CALL " on", peer);
@@ -654,29 +664,34 @@ lesson(child-nonblocking-send STEP 18-process-hand-off
 lesson(reap-every-child STEP 19-process-per-client
   TEST step19_serves_100_clients_at_once_and_reaps_every_child
   LESSON "Every ended child is reaped, however many ended at once."
+  LESSON_PT "Todo filho que termina é recolhido, por mais que tenham terminado de uma vez."
   WHAT "reap one child per wake-up: signals do not queue, and the others stay zombies"
   FIND [[    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {]]
   REPLACE [[    if ((pid = waitpid(-1, &status, WNOHANG)) > 0) {]])
 lesson(reap-windows STEP 19-process-per-client PLATFORM windows
   TEST step19_at_the_limit_new_connections_wait_until_a_client_leaves
   LESSON "On Windows, a child's process handle says when it has ended, and the parent then closes it and counts the child out."
+  LESSON_PT "No Windows, o handle de processo de um filho diz quando ele terminou, e o pai então o fecha e deixa de contá-lo."
   WHAT "never look at the children's process handles: no ended child is counted out, and at the limit nobody more is served"
   FIND [[        if (WaitForSingleObject(c->process, 0) != WAIT_OBJECT_0) {]]
   REPLACE [[        if (1) {]])
 lesson(process-limit STEP 19-process-per-client
   TEST step19_at_the_limit_new_connections_wait_until_a_client_leaves
   LESSON "At --max-clients, new connections wait until a child ends."
+  LESSON_PT "Em --max-clients, as novas conexões esperam até um filho terminar."
   WHAT "start a process for every connection, however many"
   FIND [[        int accepting = live_children < opts.max_clients;]]
   REPLACE [[        int accepting = 1;]])
 lesson(tell-children-to-stop STEP 19-process-per-client
   TEST step19_ctrl_c_stops_the_server_and_its_children
   LESSON "Ctrl-C stops the server and its children: it asks each with SIGTERM."
+  LESSON_PT "Ctrl-C para o servidor e os filhos: ele pede a cada um, com SIGTERM, que pare."
   WHAT "stop the server alone on Ctrl-C: its children go on serving until they are killed"
   FIND [[                kill(c->pid, SIGTERM);]] REPLACE [[                (void)c;]])
 lesson(tell-children-to-stop-windows STEP 19-process-per-client PLATFORM windows
   TEST step19_ctrl_c_stops_the_server_and_its_children
   LESSON "On Windows, the server asks a child to stop by closing its end of the child's pipe."
+  LESSON_PT "No Windows, o servidor pede a um filho que pare fechando a sua ponta do pipe do filho."
   WHAT "leave the children's pipes open on Ctrl-C: they go on serving until they are ended"
   FIND [[                CloseHandle(c->to_child); /* its watch_parent() sees its input end */
                 c->to_child = NULL;]]
@@ -684,6 +699,7 @@ lesson(tell-children-to-stop-windows STEP 19-process-per-client PLATFORM windows
 lesson(job-ends-children-windows STEP 19-process-per-client PLATFORM windows
   TEST step19_a_server_killed_outright_leaves_no_process_behind
   LESSON "On Windows, each child stays in a job that ends it with the server, even one the server was still starting."
+  LESSON_PT "No Windows, cada filho fica num job que o encerra junto com o servidor, mesmo um que o servidor ainda estava iniciando."
   WHAT "start the children in no job: a server killed while it starts a child leaves that child suspended for ever"
   FIND [[        !UpdateProcThreadAttribute(list, 0, PROC_THREAD_ATTRIBUTE_JOB_LIST, &job, sizeof job, NULL,
                                    NULL))]]
@@ -691,6 +707,7 @@ lesson(job-ends-children-windows STEP 19-process-per-client PLATFORM windows
 lesson(fork-closes-listener-counted STEP 19-process-per-client
   TEST step19_children_do_not_keep_the_port_when_the_server_is_gone
   LESSON "Each child closes the listening socket, so the port closes with the server."
+  LESSON_PT "Cada filho fecha o socket de escuta, e a porta se fecha junto com o servidor."
   WHAT "let each child keep the listening socket: the port stays open after the server is gone"
   FIND [[        closesocket(ListenSocket);
         close(child_ended[0]);]]
@@ -698,6 +715,7 @@ lesson(fork-closes-listener-counted STEP 19-process-per-client
 lesson(parent-closes-its-copy STEP 19-process-per-client
   TEST step19_a_child_killed_ends_its_client_only
   LESSON "The parent closes its copy of each connection, so a child's end ends the connection."
+  LESSON_PT "O pai fecha a sua cópia de cada conexão, e o fim de um filho encerra a conexão."
   WHAT "keep the parent's copy of each connection: a client whose child dies waits for ever"
   FIND [=[        closesocket(ClientSocket);
         ClientSocket = INVALID_SOCKET;
@@ -707,16 +725,19 @@ lesson(parent-closes-its-copy STEP 19-process-per-client
 lesson(handoff-gives-up-counted-windows STEP 19-process-per-client PLATFORM windows
   TEST step19_a_child_whose_connection_never_comes_gives_up
   LESSON "On Windows, a child whose connection does not come gives up after a while."
+  LESSON_PT "No Windows, um filho cuja conexão não chega desiste depois de um tempo."
   WHAT "wait for the connection's description for ever"
   FIND [[            (available == 0 && net_now_ms() >= deadline)) {]] REPLACE [[            0) {]])
 lesson(counted-child-idle-timeout STEP 19-process-per-client
   TEST step19_serves_a_client_while_another_is_silent_and_closes_that_one_after_the_idle_timeout
   LESSON "Each child closes its silent client after the idle timeout."
+  LESSON_PT "Cada filho fecha o seu cliente em silêncio depois do tempo limite de inatividade."
   WHAT "wait for a silent client for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 lesson(counted-child-nonblocking-send STEP 19-process-per-client
   TEST step19_closes_a_client_that_reads_nothing_after_the_idle_timeout
   LESSON "The child makes its socket non-blocking, so that a client that reads nothing is closed after the idle timeout."
+  LESSON_PT "O filho torna o seu socket não bloqueante, e um cliente que não lê nada é fechado depois do tempo limite de inatividade."
   WHAT "keep the child's socket blocking: a send() to a client that reads nothing waits for ever"
   FIND [[    if (net_set_nonblocking(ClientSocket) == SOCKET_ERROR) {
         report_client_error(NET_NONBLOCKING_CALL " on", peer);
