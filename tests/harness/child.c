@@ -981,6 +981,16 @@ void child_expect_exit_at(const char *file, int line, struct child *c, int code,
     harness_fail(file, line, "%s", message.text);
 }
 
+long long child_interrupt_and_time_exit_at(const char *file, int line, struct child *c)
+{
+    long long start = harness_now_ms();
+    child_interrupt(c);
+    child_expect_exit_at(file, line, c, 0, HARNESS_DEADLINE_MS);
+    long long elapsed = harness_now_ms() - start;
+    printf("stopped %lld ms after Ctrl-C\n", elapsed);
+    return elapsed;
+}
+
 int child_exit_code(const struct child *c)
 {
     return c->exit_code;

@@ -299,6 +299,13 @@ int child_wait_at(const char *file, int line, struct child *c, int timeout_ms);
 void child_expect_exit_at(const char *file, int line, struct child *c, int code, int timeout_ms);
 
 /**
+ * Presses Ctrl-C (child_interrupt()) and expects exit code 0, as child_expect_exit() does;
+ * prints and returns the milliseconds from Ctrl-C to the exit, for the test's own limit.
+ */
+#define child_interrupt_and_time_exit(c) child_interrupt_and_time_exit_at(__FILE__, __LINE__, c)
+long long child_interrupt_and_time_exit_at(const char *file, int line, struct child *c);
+
+/**
  * Asks the child to stop as Ctrl-C would: SIGINT on POSIX, CTRL_BREAK_EVENT on Windows (where
  * no console carries it, as under Wine, the handler is called through the system's own Ctrl
  * dispatcher, started in the child).

@@ -5,7 +5,8 @@
 # a learner: each step page's "Proven by" table shows it beside TEST, and a failing TEST
 # prints it. WHAT says what the mutation takes away. PLATFORM windows: the lesson shows on
 # Windows only, and is proven by the Windows build, its tests run under Wine.
-# lesson_list.cmake reads this file for all three.
+# lesson_list.cmake reads this file for all three. What a server keeps from step 10 is written
+# once, in lessons_kept_from_step_10(), and called for each step that keeps it.
 #
 #   lesson(<name> STEP <step> TEST <ctest name> LESSON "<...>" WHAT "<...>"
 #          FIND [[<text>]] REPLACE [[<text>]] [FIND2 [[<text>]] REPLACE2 [[<text>]]]
@@ -203,6 +204,38 @@ lesson(v6only-server STEP 10-complete-server
   WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
   FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
 
+# What the complete server taught and every server after it keeps, written once: the same
+# block in each step, proven on each by the same test (tests/server_basics.c). ARGN names
+# which of the three the step keeps.
+function(lessons_kept_from_step_10 step)
+  string(SUBSTRING ${step} 0 2 n)
+  if("ignore-sigpipe" IN_LIST ARGN)
+    lesson(ignore-sigpipe-${n} STEP ${step}
+      TEST step${n}_survives_the_reader_of_its_output_going_away
+      LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
+      LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
+      WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
+      FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
+  endif()
+  if("reuse-address" IN_LIST ARGN)
+    lesson(reuse-address-${n} STEP ${step}
+      TEST step${n}_restarts_at_once_on_the_port_its_last_run_used
+      LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
+      LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
+      WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
+      FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
+        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
+  endif()
+  if("v6only" IN_LIST ARGN)
+    lesson(v6only-${n} STEP ${step}
+      TEST step${n}_an_ipv6_wildcard_server_leaves_ipv4_to_others
+      LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
+      LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
+      WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
+      FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+  endif()
+endfunction()
+
 # Step 11: the client.
 lesson(client-half-close STEP 11-client
   TEST step11_round_trip_through_the_complete_server
@@ -240,26 +273,7 @@ lesson(thread-idle-timeout STEP 12-threads
   WHAT "let silent clients hold their threads for ever"
   FIND [[        if (left <= 0) {]] REPLACE [[        if (0) {]])
 
-# What step 12 keeps from step 10, proven on it too (tests/server_basics.c).
-lesson(ignore-sigpipe-12 STEP 12-threads
-  TEST step12_survives_the_reader_of_its_output_going_away
-  LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
-  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
-  WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
-  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
-lesson(reuse-address-12 STEP 12-threads
-  TEST step12_restarts_at_once_on_the_port_its_last_run_used
-  LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
-  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
-  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
-  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
-        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
-lesson(v6only-12 STEP 12-threads
-  TEST step12_an_ipv6_wildcard_server_leaves_ipv4_to_others
-  LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
-  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
-  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
-  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+lessons_kept_from_step_10(12-threads ignore-sigpipe reuse-address v6only)
 
 # Step 13: the poll loop.
 lesson(loop-nonblocking-clients STEP 13-poll-loop
@@ -338,18 +352,7 @@ lesson(loop-accept-back-off STEP 13-poll-loop
   LESSON_PT "Sem descritores livres, accept() falha de novo na hora: o laço faz uma pausa antes de tentar outra vez."
   WHAT "retry a failed accept() at once: the loop spins, reporting failure after failure"
   FIND [[net_sleep_ms(BACK_OFF_MS);]] REPLACE [[(void)0;]])
-lesson(ignore-sigpipe-13 STEP 13-poll-loop
-  TEST step13_survives_the_reader_of_its_output_going_away
-  LESSON "An ignored SIGPIPE keeps the loop alive when whoever read its output has gone."
-  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
-  WHAT "leave SIGPIPE's default: the server dies, and every client with it, when whoever reads its output has gone"
-  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
-lesson(v6only-13 STEP 13-poll-loop
-  TEST step13_an_ipv6_wildcard_server_leaves_ipv4_to_others
-  LESSON "The loop on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
-  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
-  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
-  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+lessons_kept_from_step_10(13-poll-loop ignore-sigpipe reuse-address v6only)
 
 # Step 14: the event loop, fit to be left running.
 lesson(backpressure STEP 14-event-loop
@@ -403,25 +406,7 @@ lesson(close-listener-at-n STEP 14-event-loop
   WHAT "keep listening once the last client it will serve is in"
   FIND [[if (ListenSocket != INVALID_SOCKET && opts.clients != 0 && accepted >= opts.clients) {]]
   REPLACE [[if (0) {]])
-lesson(ignore-sigpipe-14 STEP 14-event-loop
-  TEST step14_survives_the_reader_of_its_output_going_away
-  LESSON "An ignored SIGPIPE keeps the event loop alive when whoever read its output has gone."
-  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
-  WHAT "leave SIGPIPE's default: the server dies, and every client with it, when whoever reads its output has gone"
-  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
-lesson(reuse-address-14 STEP 14-event-loop
-  TEST step14_restarts_at_once_on_the_port_its_last_run_used
-  LESSON "The event loop restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
-  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
-  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
-  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
-        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
-lesson(v6only-14 STEP 14-event-loop
-  TEST step14_an_ipv6_wildcard_server_leaves_ipv4_to_others
-  LESSON "The event loop on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
-  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
-  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
-  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+lessons_kept_from_step_10(14-event-loop ignore-sigpipe reuse-address v6only)
 
 # Steps 15 to 17: the completion model. What the three share is written once, for each of
 # them: the same blocks, the same tests (completion_ports.c, and many_clients.c from step 16).
@@ -461,26 +446,7 @@ foreach(step IN ITEMS 15-completion-loop 16-accept-ahead 17-completion-ports)
         free(port);
         return NULL;]]
     REPLACE [[]])
-  # What the complete server taught, and a completion loop could lose.
-  lesson(ignore-sigpipe-${n} STEP ${step}
-    TEST step${n}_survives_the_reader_of_its_output_going_away
-    LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
-    LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
-    WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
-    FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
-  lesson(reuse-address-${n} STEP ${step}
-    TEST step${n}_restarts_at_once_on_the_port_its_last_run_used
-    LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
-    LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
-    WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
-    FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
-        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
-  lesson(v6only-${n} STEP ${step}
-    TEST step${n}_an_ipv6_wildcard_server_leaves_ipv4_to_others
-    LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
-    LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
-    WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
-    FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+  lessons_kept_from_step_10(${step} ignore-sigpipe reuse-address v6only)
 endforeach()
 
 # Step 15: the completion loop.
@@ -659,6 +625,8 @@ lesson(child-nonblocking-send STEP 18-process-hand-off
         report_client_error(NET_NONBLOCKING_CALL " on", peer);
     } else if (serve_client(]]
   REPLACE [[    if (serve_client(]])
+# Step 18's children outlive a Ctrl-C, so its restart is not tested that way.
+lessons_kept_from_step_10(18-process-hand-off ignore-sigpipe v6only)
 
 # Step 19: a process per client, counted.
 lesson(reap-every-child STEP 19-process-per-client
@@ -743,6 +711,7 @@ lesson(counted-child-nonblocking-send STEP 19-process-per-client
         report_client_error(NET_NONBLOCKING_CALL " on", peer);
     } else if (serve_client(]]
   REPLACE [[    if (serve_client(]])
+lessons_kept_from_step_10(19-process-per-client ignore-sigpipe reuse-address v6only)
 
 # Step 20: conditional accept.
 lesson(check-the-address STEP 20-conditional-accept
@@ -790,64 +759,4 @@ lesson(mapped-rules STEP 20-conditional-accept
         rule->family = AF_INET;
         rule->prefix -= 96;]]
   REPLACE [[]])
-# What step 20 keeps from step 10, proven on it too (tests/server_basics.c).
-lesson(ignore-sigpipe-20 STEP 20-conditional-accept
-  TEST step20_survives_the_reader_of_its_output_going_away
-  LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
-  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
-  WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
-  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
-lesson(reuse-address-20 STEP 20-conditional-accept
-  TEST step20_restarts_at_once_on_the_port_its_last_run_used
-  LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
-  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
-  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
-  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
-        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
-lesson(v6only-20 STEP 20-conditional-accept
-  TEST step20_an_ipv6_wildcard_server_leaves_ipv4_to_others
-  LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
-  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
-  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
-  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
-
-# What steps 13, 18 and 19 keep from step 10, proven on them too (tests/server_basics.c; step
-# 18's children outlive a Ctrl-C, so its restart is not tested that way).
-lesson(reuse-address-13 STEP 13-poll-loop
-  TEST step13_restarts_at_once_on_the_port_its_last_run_used
-  LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
-  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
-  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
-  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
-        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
-lesson(ignore-sigpipe-18 STEP 18-process-hand-off
-  TEST step18_survives_the_reader_of_its_output_going_away
-  LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
-  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
-  WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
-  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
-lesson(v6only-18 STEP 18-process-hand-off
-  TEST step18_an_ipv6_wildcard_server_leaves_ipv4_to_others
-  LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
-  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
-  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
-  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
-lesson(ignore-sigpipe-19 STEP 19-process-per-client
-  TEST step19_survives_the_reader_of_its_output_going_away
-  LESSON "An ignored SIGPIPE keeps the server alive when whoever read its output has gone."
-  LESSON_PT "Ignorar SIGPIPE mantém o servidor vivo quando quem lia a saída dele já foi embora."
-  WHAT "leave SIGPIPE's default: the server dies when whoever reads its output has gone"
-  FIND [[    if (net_ignore_sigpipe() != 0) {]] REPLACE [[    if (0) {]])
-lesson(reuse-address-19 STEP 19-process-per-client
-  TEST step19_restarts_at_once_on_the_port_its_last_run_used
-  LESSON "The server restarts at once on the port its last run used (SO_REUSEADDR on POSIX)."
-  LESSON_PT "O servidor reinicia na hora na porta que a última execução usou (SO_REUSEADDR no POSIX)."
-  WHAT "set no SO_REUSEADDR: a restart fails while the last run's connection waits out TIME_WAIT"
-  FIND [[    if (setsockopt(ListenSocket, SOL_SOCKET, SO_REUSEADDR, (const char *)&on, (int)sizeof on) ==
-        SOCKET_ERROR) {]] REPLACE [[    if (0) {]])
-lesson(v6only-19 STEP 19-process-per-client
-  TEST step19_an_ipv6_wildcard_server_leaves_ipv4_to_others
-  LESSON "The server on [::] takes IPv6 only, leaving IPv4 to others (IPV6_V6ONLY)."
-  LESSON_PT "O servidor em [::] aceita só IPv6, deixando o IPv4 para outros (IPV6_V6ONLY)."
-  WHAT "leave IPV6_V6ONLY at the system's default: on Linux, a server on [::] takes the IPv4 port too"
-  FIND [[    if (res->ai_family == AF_INET6 &&]] REPLACE [[    if (0 && res->ai_family == AF_INET6 &&]])
+lessons_kept_from_step_10(20-conditional-accept ignore-sigpipe reuse-address v6only)

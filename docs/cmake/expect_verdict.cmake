@@ -1,0 +1,20 @@
+# What the tests of the docs' own checks share: a check was run on a made-up case; it must
+# accept the case when EXPECTED is "pass", and otherwise refuse it with a report that holds
+# EXPECTED. Fails (FATAL_ERROR) otherwise, saying which, with the check's report.
+#   include(expect_verdict.cmake)
+#   expect_verdict("<the check's name>" "<RESULT_VARIABLE>" "<output>" "<expected>")
+function(expect_verdict check failed output expected)
+  if(expected STREQUAL "pass")
+    if(failed)
+      message(FATAL_ERROR "${check} refused a case within every rule:\n${output}")
+    endif()
+  elseif(NOT failed)
+    message(FATAL_ERROR "${check} accepted what it should refuse (${expected}):\n${output}")
+  else()
+    string(FIND "${output}" "${expected}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "${check} refused, but without saying \"${expected}\":\n${output}")
+    endif()
+  endif()
+  message("${output}")
+endfunction()
