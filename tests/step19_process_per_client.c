@@ -68,6 +68,53 @@ TEST(serves_100_clients_at_once_and_reaps_every_child)
     server_stop(&server);
 }
 
+/** Waits up to @p timeout_ms until @p count of the server's children have ended and wait to
+ *  be reaped (zombies); fails otherwise. */
+static void await_zombies(struct child *server, int count, int timeout_ms)
+{
+    long pids[8];
+    int zombies = 0;
+    long long deadline = harness_now_ms() + timeout_ms;
+    int children = child_descendants(server, pids, 8, &zombies);
+    while (zombies < count) {
+        if (harness_now_ms() >= deadline)
+            harness_fail(__FILE__, __LINE__,
+                         "expected %d ended children waiting for the stopped server; saw %d "
+                         "children, %d of them ended",
+                         count, children, zombies);
+        net_sleep_ms(20);
+        children = child_descendants(server, pids, 8, &zombies);
+    }
+}
+
+TEST(reaps_every_child_when_one_sigchld_stands_for_many)
+{
+#ifdef _WIN32
+    harness_skip("Windows has no SIGCHLD: the server waits on each child's process handle");
+#endif
+    /* A signal does not queue: while SIGCHLD is pending, more children ending add nothing.
+     * How many endings share one SIGCHLD depends on timing; to leave nothing to chance, the
+     * server is stopped (SIGSTOP) while 50 of its children end, then let go on: one SIGCHLD
+     * then stands for all 50, and one wake-up must reap them all. */
+    enum { CHILDREN = 50 };
+    struct server server =
+        server_start(harness_program(), "listening on ", "--max-clients", "200", NULL);
+    SOCKET clients[CHILDREN];
+    for (int i = 0; i < CHILDREN; i++)
+        clients[i] = connect_served_client(&server);
+    child_pause(server.process);
+    for (int i = 0; i < CHILDREN; i++)
+        closesocket(clients[i]); /* each child reads the end, and exits */
+    await_zombies(server.process, CHILDREN, HARNESS_DEADLINE_MS);
+    child_resume(server.process);
+    /* Reaped within a few turns of the server's loop (200 ms each): reaping one child per
+     * wake-up would leave more than 35 of them zombies after 2 s. */
+    expect_no_children_left(server.process, 2000);
+    child_await(server.process, false, "served ", CHILDREN, HARNESS_DEADLINE_MS);
+    ASSERT_STR_EQ(child_stderr(server.process), "");
+    server_stop(&server);
+}
+
 TEST(a_child_killed_ends_its_client_only)
 {
     struct server server = server_start(harness_program(), "listening on ", NULL);
@@ -152,6 +199,7 @@ TEST(exits_after_the_number_of_clients_given)
 static const struct test_case tests[] = {
     TEST_CASE(serves_200_clients_in_turn_and_leaves_no_zombie_or_descriptor),
     TEST_CASE(serves_100_clients_at_once_and_reaps_every_child),
+    TEST_CASE(reaps_every_child_when_one_sigchld_stands_for_many),
     TEST_CASE(a_child_killed_ends_its_client_only),
     TEST_CASE(children_do_not_keep_the_port_when_the_server_is_gone),
     TEST_CASE(ctrl_c_stops_the_server_and_its_children),

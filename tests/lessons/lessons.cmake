@@ -630,7 +630,7 @@ lessons_kept_from_step_10(18-process-hand-off ignore-sigpipe v6only)
 
 # Step 19: a process per client, counted.
 lesson(reap-every-child STEP 19-process-per-client
-  TEST step19_serves_100_clients_at_once_and_reaps_every_child
+  TEST step19_reaps_every_child_when_one_sigchld_stands_for_many
   LESSON "Every ended child is reaped, however many ended at once."
   LESSON_PT "Todo filho que termina é recolhido, por mais que tenham terminado de uma vez."
   WHAT "reap one child per wake-up: signals do not queue, and the others stay zombies"
